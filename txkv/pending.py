@@ -9,8 +9,8 @@ Two shapes cover every txkv protocol:
   and discarded instead of being handed to the next request.
 
 Both fire every Deferred exactly once (reply, server error, cancel, timeout or disconnect), fail
-every waiting Deferred on :meth:`fail_all` and fail new requests at once after that.  Timeouts run on
-an injected ``IReactorTime`` with one timer per table (a heap of deadlines), not one per request.
+every waiting Deferred on :meth:`fail_all` and fail new requests at once after that.  Timeouts run
+on an injected ``IReactorTime`` with one timer per table (a heap of deadlines), not one per request.
 """
 
 from __future__ import annotations

@@ -97,10 +97,13 @@ class Scanner(Generic[T]):
         """The next item, or None after the last one.  Cancelling it stops the scan."""
         if self._consumer is not None:
             raise RuntimeError("scanner is producing to a consumer; use that or the pull API")
+        self._promote()
         if self._buffer:
             item = self._buffer.popleft()
             self._refill()
             return succeed(item)
+        if not self._more and self._in_flight is None:
+            self._finish(None)
         if self._finished:
             if self._error is not None:
                 return _failed(self._error)
@@ -164,10 +167,11 @@ class Scanner(Generic[T]):
         if self._consumer is not None or self._waiters:
             raise RuntimeError("scanner already has a consumer")
         self._consumer = consumer
-        self._done = Deferred(lambda _d: self._user_stop())
+        done: Deferred[None] = Deferred(lambda _d: self._user_stop())
+        self._done = done
         consumer.registerProducer(self, True)
         self._pump()
-        return self._done
+        return done
 
     def pauseProducing(self) -> None:
         self._paused = True
