@@ -1,0 +1,1 @@
+"""Apache Ignite thin-client protocol: asynchronous client, embedded server and codec."""

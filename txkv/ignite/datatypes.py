@@ -1,0 +1,203 @@
+"""Ignite data types for type hints, named as pyignite's ``pyignite.datatypes``.
+
+Pass a hint class where a value's Ignite type must be chosen explicitly, e.g.
+``cache.put('my key', 42, value_hint=ShortObject)``, or as a ``(value, Hint)`` tuple inside
+lists, collections and maps.  ``MapObject.HASH_MAP``, ``CollectionObject.ARR_LIST``... are the kind
+constants of ``(kind, value)`` collection tuples.
+
+=========  =============================  ===============================================
+code       hint                           Python value
+=========  =============================  ===============================================
+0x01-0x04  Byte/Short/Int/LongObject      ``int`` (plain ``int`` is written as Long)
+0x05 0x06  Float/DoubleObject             ``float`` (plain ``float`` is written as Double)
+0x07 0x08  CharObject, BoolObject         one-character ``str``; ``bool``
+0x09 0x0a  String, UUIDObject             ``str``; ``uuid.UUID``
+0x0b 0x24  DateObject, TimeObject         ``datetime``/``date``; ``timedelta``
+0x21       TimestampObject                ``(datetime, nanoseconds)``
+0x1e       DecimalObject                  ``decimal.Decimal``
+0x1c 0x26  EnumObject, BinaryEnumObject   ``(type_id, ordinal)``
+0x0c-0x13  ByteArrayObject ... BoolArray  ``bytes``; lists
+0x14-0x25  StringArrayObject ...          lists (``None`` allowed)
+0x17       ObjectArrayObject              ``(type_id, list)``
+0x18 0x19  CollectionObject, MapObject    ``(kind, list)``, ``(kind, dict)``
+0x67       BinaryObject                   instances of ``GenericObjectMeta`` classes
+0x1b       WrappedDataObject              ``(payload, offset)``
+0x65       Null                           ``None``
+=========  =============================  ===============================================
+"""
+
+from __future__ import annotations
+
+from .codec import typecodes as type_codes
+from .codec.hints import (
+    AnyDataObject,
+    BinaryEnumArrayObject,
+    BinaryEnumObject,
+    BinaryObject,
+    BoolArrayObject,
+    BoolObject,
+    ByteArrayObject,
+    ByteObject,
+    CharArrayObject,
+    CharObject,
+    CollectionObject,
+    DateArrayObject,
+    DateObject,
+    DecimalArrayObject,
+    DecimalObject,
+    DoubleArrayObject,
+    DoubleObject,
+    EnumArrayObject,
+    EnumObject,
+    FloatArrayObject,
+    FloatObject,
+    IgniteDataType,
+    IntArrayObject,
+    IntObject,
+    LongArrayObject,
+    LongObject,
+    MapObject,
+    Null,
+    ObjectArrayObject,
+    ShortArrayObject,
+    ShortObject,
+    String,
+    StringArrayObject,
+    TimeArrayObject,
+    TimeObject,
+    TimestampArrayObject,
+    TimestampObject,
+    UUIDArrayObject,
+    UUIDObject,
+    WrappedDataObject,
+    hint_for_type_code,
+    is_hint,
+)
+from .codec.typecodes import (
+    TC_BINARY_ENUM,
+    TC_BOOL,
+    TC_BOOL_ARRAY,
+    TC_BYTE,
+    TC_BYTE_ARRAY,
+    TC_CHAR,
+    TC_CHAR_ARRAY,
+    TC_CLASS,
+    TC_COLLECTION,
+    TC_COMPLEX,
+    TC_DATE,
+    TC_DATE_ARRAY,
+    TC_DECIMAL,
+    TC_DECIMAL_ARRAY,
+    TC_DOUBLE,
+    TC_DOUBLE_ARRAY,
+    TC_ENUM,
+    TC_ENUM_ARRAY,
+    TC_FLOAT,
+    TC_FLOAT_ARRAY,
+    TC_HANDLE,
+    TC_INT,
+    TC_INT_ARRAY,
+    TC_LONG,
+    TC_LONG_ARRAY,
+    TC_MAP,
+    TC_NULL,
+    TC_OBJECT_ARRAY,
+    TC_SHORT,
+    TC_SHORT_ARRAY,
+    TC_STRING,
+    TC_STRING_ARRAY,
+    TC_TIME,
+    TC_TIME_ARRAY,
+    TC_TIMESTAMP,
+    TC_TIMESTAMP_ARRAY,
+    TC_UUID,
+    TC_UUID_ARRAY,
+    TC_WRAPPED,
+)
+from .codec.writer import IgniteClass
+
+__all__ = [
+    "IgniteDataType",
+    "AnyDataObject",
+    "Null",
+    "ByteObject",
+    "ShortObject",
+    "IntObject",
+    "LongObject",
+    "FloatObject",
+    "DoubleObject",
+    "CharObject",
+    "BoolObject",
+    "String",
+    "UUIDObject",
+    "DateObject",
+    "TimestampObject",
+    "TimeObject",
+    "DecimalObject",
+    "EnumObject",
+    "BinaryEnumObject",
+    "ByteArrayObject",
+    "ShortArrayObject",
+    "IntArrayObject",
+    "LongArrayObject",
+    "FloatArrayObject",
+    "DoubleArrayObject",
+    "CharArrayObject",
+    "BoolArrayObject",
+    "StringArrayObject",
+    "UUIDArrayObject",
+    "DateArrayObject",
+    "TimestampArrayObject",
+    "TimeArrayObject",
+    "DecimalArrayObject",
+    "EnumArrayObject",
+    "BinaryEnumArrayObject",
+    "ObjectArrayObject",
+    "CollectionObject",
+    "MapObject",
+    "BinaryObject",
+    "WrappedDataObject",
+    "IgniteClass",
+    "is_hint",
+    "hint_for_type_code",
+    "type_codes",
+    "TC_BYTE",
+    "TC_SHORT",
+    "TC_INT",
+    "TC_LONG",
+    "TC_FLOAT",
+    "TC_DOUBLE",
+    "TC_CHAR",
+    "TC_BOOL",
+    "TC_STRING",
+    "TC_UUID",
+    "TC_DATE",
+    "TC_BYTE_ARRAY",
+    "TC_SHORT_ARRAY",
+    "TC_INT_ARRAY",
+    "TC_LONG_ARRAY",
+    "TC_FLOAT_ARRAY",
+    "TC_DOUBLE_ARRAY",
+    "TC_CHAR_ARRAY",
+    "TC_BOOL_ARRAY",
+    "TC_STRING_ARRAY",
+    "TC_UUID_ARRAY",
+    "TC_DATE_ARRAY",
+    "TC_OBJECT_ARRAY",
+    "TC_COLLECTION",
+    "TC_MAP",
+    "TC_WRAPPED",
+    "TC_ENUM",
+    "TC_ENUM_ARRAY",
+    "TC_DECIMAL",
+    "TC_DECIMAL_ARRAY",
+    "TC_CLASS",
+    "TC_TIMESTAMP",
+    "TC_TIMESTAMP_ARRAY",
+    "TC_TIME",
+    "TC_TIME_ARRAY",
+    "TC_BINARY_ENUM",
+    "TC_NULL",
+    "TC_HANDLE",
+    "TC_COMPLEX",
+]
