@@ -15,12 +15,12 @@ from txkv import __version__
 Command = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
-def _add_version(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def _add_version(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("version", help="print txkv's version")
     p.set_defaults(run=lambda args: print(f"txkv {__version__}") or 0)
 
 
-def _add_demo(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from txkv.demo import DEMOS
 
     p = sub.add_parser(
@@ -39,7 +39,7 @@ def _add_demo(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> Non
     p.set_defaults(run=run)
 
 
-def _add_serve(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from txkv.tap.serve import SERVERS
 
     p = sub.add_parser("serve", help="run every embedded server in this process")
@@ -60,8 +60,8 @@ def _add_serve(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
         options.update(data=args.data, interface=args.interface)
         service = makeService(options)
         service.startService()
-        reactor.addSystemEventTrigger("before", "shutdown", service.stopService)  # type: ignore[attr-defined]
-        reactor.run()  # type: ignore[attr-defined]
+        reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
+        reactor.run()
         return 0
 
     p.set_defaults(run=run)

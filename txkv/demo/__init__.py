@@ -20,7 +20,7 @@ DEMOS: Dict[str, str] = {
 
 def run_demos(names: List[str], out: Callable[[str], Any] = print) -> int:
     """Run the named tours one after another on the real reactor; 0 when all succeeded."""
-    from twisted.internet import reactor, task
+    from twisted.internet import task
 
     failures: List[str] = []
 
@@ -45,7 +45,7 @@ def run_demos(names: List[str], out: Callable[[str], Any] = print) -> int:
     return 0  # pragma: no cover - react() exits
 
 
-def run_tour_in_reactor(name: str, reactor: Any, out: Callable[[str], Any]) -> "Deferred[None]":
+def run_tour_in_reactor(name: str, reactor: Any, out: Callable[[str], Any]) -> Deferred[None]:
     """Run one tour on an already running reactor (used by tests)."""
     module = importlib.import_module(DEMOS[name])
     return Deferred.fromCoroutine(module.tour(reactor, out))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Sequence, Tuple
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
@@ -31,8 +31,8 @@ async def tour(reactor: Any, say: Callable[[str], Any]) -> None:
     # A scanner pages through the namespace three keys at a time.
     last = [b""]
 
-    def fetch_page() -> Deferred[Tuple[List[Tuple[bytes, bytes]], bool]]:
-        page = []
+    def fetch_page() -> Deferred[Tuple[Sequence[Tuple[bytes, bytes]], bool]]:
+        page: List[Tuple[bytes, bytes]] = []
         for key, value in users.iterate(start=last[0] + b"\0" if last[0] else None):
             page.append((key, value))
             if len(page) == 4:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Tuple
 
 from twisted.application.service import IService, MultiService
 from twisted.logger import Logger
@@ -34,10 +34,11 @@ def available_servers() -> List[Tuple[str, str, int]]:
 class Options(usage.Options):
     """Options of ``twistd txkv``: a data directory and a port per server (0 = disabled)."""
 
-    optParameters: Sequence[Sequence[Any]] = [
+    optParameters: List[List[Any]] = [
         ["data", "d", None, "Directory for durable data (one subdirectory per server)."],
         ["interface", "i", "127.0.0.1", "Interface to listen on."],
-    ] + [
+    ]
+    optParameters += [
         [name, None, port, f"Port of the embedded {name} server (0 = do not start).", int]
         for name, _module, port in SERVERS
     ]
