@@ -125,7 +125,9 @@ class Scanner(Generic[T]):
                 yield item
         finally:
             if not self._finished:
-                await self.close()
+                # Not awaited: when the loop is left early the generator is closed with
+                # GeneratorExit, which forbids waiting (a page may still be in flight).
+                self.close()
 
     def collect(self, limit: Optional[int] = None) -> Deferred[List[T]]:
         """Every remaining item (at most ``limit``) as a list; stops the scan at the limit."""
