@@ -29,3 +29,16 @@ class DemoTests(TestCase):
 
         for name, module in DEMOS.items():
             self.assertTrue(callable(importlib.import_module(module).tour), name)
+
+
+class StoreTourTests(TestCase):
+    def test_tyrant_tour(self) -> Deferred[None]:
+        lines: List[str] = []
+        d = run_tour_in_reactor("tyrant", reactor, lines.append)
+
+        def check(_: None) -> None:
+            text = "\n".join(lines)
+            self.assertIn("match_prefix('a'): ['apple', 'avocado']", text)
+            self.assertIn("table query age >= 30: ['ann']", text)
+
+        return d.addCallback(check)
