@@ -1,0 +1,703 @@
+"""The asynchronous Kyoto Tycoon client: the seed's ``KyotoTycoon`` API, every call a Deferred.
+
+get/set/remove (and their bulk forms) and Lua scripts use the binary protocol; everything else
+uses the HTTP TSV-RPC interface, over persistent pipelined connections.  Both kinds of
+connection come from :class:`txkv.connection.ConnectionManager`, so a list of nodes gives
+failover, ``pool_size`` gives several connections per node, and ``tls`` wraps them in TLS.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+from twisted.internet.defer import Deferred, gatherResults, maybeDeferred, succeed
+from twisted.logger import Logger
+
+from txkv.errors import ParameterError
+from txkv.kyoto import kt_codec as bc
+from txkv.kyoto.kt_cursor import KTCursor, cursor_scanner
+from txkv.kyoto.kt_errors import KTBinaryError, http_error
+from txkv.kyoto.kt_http import HTTPResponse
+from txkv.kyoto.kt_protocol import KTBinaryFactory, KTBinaryProtocol, KTHTTPFactory, KTHTTPProtocol
+from txkv.kyoto.kt_tsv import decode_body, encode_request_body
+from txkv.kyoto.kt_values import ExpireTime, binary_xt, convert_xt
+from txkv.kyoto.serializers import KT_BINARY, decode_key, decode_text, encode_key, value_codec
+from txkv.scanner import Scanner
+
+__all__ = ["KyotoTycoon"]
+
+_log = Logger(namespace="txkv.kyoto.client")
+
+_B64_CT = b"text/tab-separated-values; colenc=B"
+
+KeyOrKeyDb = Union[Any, Tuple[Any, int]]
+Pairs = List[Tuple[bytes, bytes]]
+
+_cursor_ids = itertools.count(random.randrange(1, 2**31))
+
+
+def _b(value: Any) -> bytes:
+    return encode_key(value)
+
+
+def _num(value: Any) -> bytes:
+    return str(value).encode("ascii")
+
+
+class RPCReply:
+    """A decoded TSV-RPC reply: ``status`` and the output records (last value per key)."""
+
+    __slots__ = ("status", "pairs", "data")
+
+    def __init__(self, status: int, pairs: Pairs) -> None:
+        self.status = status
+        self.pairs = pairs
+        self.data: Dict[bytes, bytes] = dict(pairs)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+class KyotoTycoon:
+    """Client of a Kyoto Tycoon server (or txkv's embedded one).
+
+    :param host: server host (ignored when ``nodes`` is given).
+    :param port: server port.
+    :param serializer: value serializer: ``KT_BINARY`` (default), ``KT_JSON``, ``KT_MSGPACK``,
+        ``KT_NONE`` or ``KT_PICKLE`` (or a :class:`txkv.serializers.Serializer`).
+    :param decode_keys: return keys as str (UTF-8; bytes when not valid UTF-8) instead of bytes.
+    :param timeout: seconds before a request fails with RequestTimeoutError (None: never).
+    :param default_db: database index used when a call gives no ``db``.
+    :param nodes: ``"host:port"`` strings, endpoint strings or endpoints to fail over across.
+    :param reactor: reactor (for tests: a clock + connector); default the global reactor.
+    :param tls: an ``IOpenSSLClientConnectionCreator`` (see :func:`txkv.tls.client_tls`).
+    :param pool_size: connections per node and per kind (binary / HTTP).
+    :param connect_timeout: seconds to wait for a connection before failing a request.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 1978,
+        serializer: Any = KT_BINARY,
+        decode_keys: bool = True,
+        timeout: Optional[float] = None,
+        default_db: int = 0,
+        *,
+        nodes: Optional[Sequence[Any]] = None,
+        reactor: Any = None,
+        tls: Any = None,
+        pool_size: int = 1,
+        retry_policy: Optional[Callable[[int], float]] = None,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        if reactor is None:
+            from twisted.internet import reactor as _reactor
+
+            reactor = _reactor
+        self.host = host
+        self.port = port
+        self.reactor = reactor
+        self.serializer = serializer
+        self.encode_value, self.decode_value = value_codec(serializer)
+        self.decode_keys = decode_keys
+        self.timeout = timeout
+        self.default_db = default_db
+        self.nodes: List[Any] = list(nodes) if nodes else [f"{host}:{port}"]
+        self.tls = tls
+        self.pool_size = pool_size
+        self.retry_policy = retry_policy
+        self.connect_timeout = connect_timeout
+        self._binary: Any = None
+        self._http: Any = None
+
+    # -- connections ------
+
+    def _manager(self, factory: Any) -> Any:
+        from txkv.connection import ConnectionManager
+
+        kwargs: Dict[str, Any] = {"reactor": self.reactor, "tls": self.tls,
+                                  "pool_size": self.pool_size,
+                                  "connect_timeout": self.connect_timeout}
+        if self.retry_policy is not None:
+            kwargs["retry_policy"] = self.retry_policy
+        manager = ConnectionManager(self.nodes, factory, **kwargs)
+        manager.startService()
+        return manager
+
+    def _connection(self, manager: Any) -> Deferred[Any]:
+        # fail fast (ReconnectError) once every node failed an attempt; never wait forever
+        d: Deferred[Any] = manager.whenConnected(failAfterFailures=1,
+                                                 timeout=self.connect_timeout)
+        return d
+
+    def binary_connection(self) -> Deferred[KTBinaryProtocol]:
+        """A live binary-protocol connection (connecting on first use)."""
+        if self._binary is None:
+            self._binary = self._manager(KTBinaryFactory(self.reactor, self.timeout))
+        return self._connection(self._binary)
+
+    def http_connection(self) -> Deferred[KTHTTPProtocol]:
+        """A live HTTP connection (connecting on first use)."""
+        if self._http is None:
+            self._http = self._manager(KTHTTPFactory(self.reactor, self.timeout))
+        return self._connection(self._http)
+
+    def connect(self) -> Deferred[KyotoTycoon]:
+        """Open the binary and HTTP connections now; fires with the client."""
+        both: List[Deferred[Any]] = [self.binary_connection(), self.http_connection()]
+        return gatherResults(both,
+                             consumeErrors=True).addCallback(lambda _: self)
+
+    def close(self) -> Deferred[None]:
+        """Close every connection (pending requests fail with ConnectionLostError)."""
+        stops: List[Deferred[Any]] = []
+        for name in ("_binary", "_http"):
+            manager = getattr(self, name)
+            setattr(self, name, None)
+            if manager is not None:
+                stops.append(maybeDeferred(manager.stopService))
+        return gatherResults(stops, consumeErrors=True).addCallback(lambda _: None)
+
+    close_all = close
+
+    def checkin(self) -> None:
+        """Seed compatibility: connections are pooled automatically; nothing to return."""
+
+    def set_database(self, db: int = 0) -> None:
+        """Use ``db`` when a call names no database."""
+        self.default_db = db
+
+    def _db(self, db: Optional[int]) -> int:
+        return self.default_db if db is None else db
+
+    def _key(self, data: bytes) -> Any:
+        return decode_key(data, self.decode_keys)
+
+    # -- binary protocol ------
+
+    def _binary_request(self, frame: bytes, parser: Optional[bc.FrameParser],
+                        op: str) -> Deferred[Any]:
+        def send(proto: KTBinaryProtocol) -> Deferred[Any]:
+            return proto.request(frame, parser, op)
+
+        return self.binary_connection().addCallback(send)
+
+    def get_bulk_details(self, db_key_list: Iterable[Tuple[int, Any]],
+                         decode_values: bool = True) -> Deferred[List[Tuple[int, Any, Any, int]]]:
+        """``[(db, key, value, xt), ...]`` for the ``(db, key)`` pairs that exist; ``xt`` is the
+        absolute expiry (``0xFFFFFFFFFF`` when the record never expires)."""
+        try:
+            records = [(db, _b(key)) for db, key in db_key_list]
+        except Exception as e:
+            return _failed(e)
+        decode = self.decode_value if decode_values else bytes
+
+        def convert(found: List[Tuple[int, bytes, bytes, int]]) -> List[Tuple[int, Any, Any, int]]:
+            return [(db, self._key(k), decode(v), xt) for db, k, v, xt in found]
+
+        return self._binary_request(bc.encode_get_bulk(records), bc.GetBulkReplyParser(),
+                                    "get_bulk").addCallback(convert)
+
+    def get_bulk(self, keys: Iterable[Any], db: Optional[int] = None,
+                 decode_values: bool = True) -> Deferred[Dict[Any, Any]]:
+        """``{key: value}`` of the keys that exist."""
+        dbi = self._db(db)
+        return self.get_bulk_details([(dbi, k) for k in keys], decode_values).addCallback(
+            lambda found: {k: v for _db, k, v, _xt in found})
+
+    def get(self, key: Any, db: Optional[int] = None, decode_value: bool = True) -> Deferred[Any]:
+        """The value at ``key`` or None."""
+        return self.get_bulk_details([(self._db(db), key)], decode_value).addCallback(
+            lambda found: found[0][2] if found else None)
+
+    def get_bytes(self, key: Any, db: Optional[int] = None) -> Deferred[Optional[bytes]]:
+        """The raw bytes at ``key`` (no deserialization) or None."""
+        return self.get(key, db, False)
+
+    def expire_time(self, key: Any, db: Optional[int] = None) -> Deferred[Optional[int]]:
+        """Absolute expiry of ``key`` (``0xFFFFFFFFFF`` = never) or None when missing."""
+        return self.get_bulk_details([(self._db(db), key)], False).addCallback(
+            lambda found: found[0][3] if found else None)
+
+    def set_bulk_details(self, data: Iterable[Tuple[int, Any, Any, ExpireTime]],
+                         no_reply: bool = False, encode_values: bool = True) -> Deferred[Any]:
+        """Store ``(db, key, value, expire_time)`` records; fires with the number stored
+        (None with ``no_reply``)."""
+        encode = self.encode_value if encode_values else _b
+        try:
+            records = [(db, _b(k), encode(v), binary_xt(xt)) for db, k, v, xt in data]
+        except Exception as e:
+            return _failed(e)
+        parser = None if no_reply else bc.CountReplyParser(bc.MAGIC_SET_BULK)
+        return self._binary_request(bc.encode_set_bulk(records, no_reply), parser, "set_bulk")
+
+    def set_bulk(self, __data: Optional[Mapping[Any, Any]] = None, db: Optional[int] = None,
+                 expire_time: ExpireTime = None, no_reply: bool = False,
+                 encode_values: bool = True, **kwargs: Any) -> Deferred[Any]:
+        """Store many key/value pairs; fires with the number stored."""
+        data = dict(__data or {})
+        data.update(kwargs)
+        dbi = self._db(db)
+        return self.set_bulk_details([(dbi, k, v, expire_time) for k, v in data.items()],
+                                     no_reply, encode_values)
+
+    def set(self, key: Any, value: Any, db: Optional[int] = None,
+            expire_time: ExpireTime = None, no_reply: bool = False,
+            encode_value: bool = True) -> Deferred[Any]:
+        """Store one value; fires with 1 (None with ``no_reply``)."""
+        return self.set_bulk_details([(self._db(db), key, value, expire_time)], no_reply,
+                                     encode_value)
+
+    def set_bytes(self, key: Any, value: bytes, db: Optional[int] = None,
+                  expire_time: ExpireTime = None, no_reply: bool = False) -> Deferred[Any]:
+        """Store raw bytes (no serialization)."""
+        return self.set(key, value, db, expire_time, no_reply, False)
+
+    def remove_bulk_details(self, db_key_list: Iterable[Tuple[int, Any]],
+                            no_reply: bool = False) -> Deferred[Any]:
+        """Remove ``(db, key)`` records; fires with the number removed."""
+        try:
+            records = [(db, _b(key)) for db, key in db_key_list]
+        except Exception as e:
+            return _failed(e)
+        parser = None if no_reply else bc.CountReplyParser(bc.MAGIC_REMOVE_BULK)
+        return self._binary_request(bc.encode_remove_bulk(records, no_reply), parser,
+                                    "remove_bulk")
+
+    def remove_bulk(self, keys: Iterable[Any], db: Optional[int] = None,
+                    no_reply: bool = False) -> Deferred[Any]:
+        """Remove keys; fires with the number removed."""
+        dbi = self._db(db)
+        return self.remove_bulk_details([(dbi, k) for k in keys], no_reply)
+
+    def remove(self, key: Any, db: Optional[int] = None, no_reply: bool = False) -> Deferred[Any]:
+        """Remove one key; fires with 1 or 0."""
+        return self.remove_bulk_details([(self._db(db), key)], no_reply)
+
+    def script(self, name: str, __data: Optional[Mapping[Any, Any]] = None,
+               encode_values: bool = True, no_reply: bool = False, decode_values: bool = True,
+               **kwargs: Any) -> Deferred[Any]:
+        """Run the server's Lua procedure ``name`` with a map of arguments; fires with its
+        output map (values deserialized when ``decode_values``)."""
+        data = dict(__data or {})
+        data.update(kwargs)
+        encode = self.encode_value if encode_values else _b
+        try:
+            items = [(_b(k), encode(v)) for k, v in data.items()]
+            frame = bc.encode_play_script(_b(name), items, no_reply)
+        except Exception as e:
+            return _failed(e)
+        parser = None if no_reply else bc.PlayScriptReplyParser()
+        decode = self.decode_value if decode_values else bytes
+
+        def convert(out: Optional[List[Tuple[bytes, bytes]]]) -> Optional[Dict[Any, Any]]:
+            if out is None:
+                return None
+            return {self._key(k): decode(v) for k, v in out}
+
+        return self._binary_request(frame, parser, f"play_script {name}").addCallback(convert)
+
+    play_script = script
+
+    def raw_script(self, name: str, __data: Optional[Mapping[Any, Any]] = None,
+                   no_reply: bool = False) -> Deferred[Any]:
+        """Run a procedure without serializing inputs or deserializing outputs (bytes keys)."""
+        data = dict(__data or {})
+        try:
+            items = [(_b(k), _b(v)) for k, v in data.items()]
+            frame = bc.encode_play_script(_b(name), items, no_reply)
+        except Exception as e:
+            return _failed(e)
+        parser = None if no_reply else bc.PlayScriptReplyParser()
+        return self._binary_request(frame, parser, f"play_script {name}").addCallback(
+            lambda out: None if out is None else dict(out))
+
+    # -- HTTP RPC ------------------------------------------------------------------------------
+
+    def rpc(self, name: str, params: Sequence[Tuple[Any, Any]] = (),
+            db: Union[int, None, bool] = None, allowed: Tuple[int, ...] = (),
+            atomic: bool = False, connection: Optional[KTHTTPProtocol] = None
+            ) -> Deferred[RPCReply]:
+        """Call procedure ``/rpc/name``.  ``db=False`` sends no ``DB``; statuses in ``allowed``
+        (besides 200) are returned instead of raised as :class:`KTHTTPError`."""
+        pairs: Pairs = []
+        if db is not False:
+            pairs.append((b"DB", _num(self._db(db if db is not True else None))))
+        if atomic:
+            pairs.append((b"atomic", b""))
+        try:
+            pairs.extend((_b(k), _b(v)) for k, v in params)
+        except Exception as e:
+            return _failed(e)
+        body = encode_request_body(pairs)
+        path = b"/rpc/" + name.encode("ascii")
+
+        def send(proto: KTHTTPProtocol) -> Deferred[HTTPResponse]:
+            return proto.request(path, body, _B64_CT, name)
+
+        def decode(response: HTTPResponse) -> RPCReply:
+            reply = RPCReply(response.status, decode_body(response.body, response.content_type))
+            if reply.status != 200 and reply.status not in allowed:
+                message = reply.data.get(b"ERROR")
+                raise http_error(reply.status, None if message is None else
+                                 message.decode("utf-8", "replace"), op=name)
+            return reply
+
+        d = succeed(connection) if connection is not None else self.http_connection()
+        return d.addCallback(send).addCallback(decode)
+
+    def _rpc_status(self, name: str, params: Sequence[Tuple[Any, Any]],
+                    db: Optional[int] = None, **kw: Any) -> Deferred[bool]:
+        return self.rpc(name, params, db, (450,), **kw).addCallback(lambda r: r.ok)
+
+    @staticmethod
+    def _xt_params(expire_time: ExpireTime) -> List[Tuple[bytes, bytes]]:
+        xt = convert_xt(expire_time)
+        return [] if xt is None else [(b"xt", _num(xt))]
+
+    def report(self) -> Deferred[Dict[str, Any]]:
+        """Server-wide report (``db_0``, ``cnt_*``, ``conf_*``...); numbers converted."""
+        return self.rpc("report", (), db=False).addCallback(
+            lambda r: {str(decode_text(k)): _number(v) for k, v in r.pairs})
+
+    def status(self, db: Optional[int] = None) -> Deferred[Dict[str, Any]]:
+        """Status of a database (``count``, ``size``, ``path``...); integers converted."""
+        return self.rpc("status", (), db).addCallback(
+            lambda r: {str(decode_text(k)): _number(v, floats=False) for k, v in r.pairs})
+
+    def count(self, db: Optional[int] = None) -> Deferred[int]:
+        """Number of records in a database."""
+        return self.status(db).addCallback(lambda s: int(s.get("count") or 0))
+
+    def size(self, db: Optional[int] = None) -> Deferred[int]:
+        """Size of a database in bytes (the seed's ``size`` property)."""
+        return self.status(db).addCallback(lambda s: int(s.get("size") or 0))
+
+    def path(self, db: Optional[int] = None) -> Deferred[str]:
+        """Path of a database (the seed's ``path`` property)."""
+        return self.status(db).addCallback(lambda s: str(s.get("path", "")))
+
+    def databases(self) -> Deferred[List[str]]:
+        """Paths of every database, by index."""
+
+        def extract(report: Dict[str, Any]) -> List[str]:
+            found = []
+            for key, value in report.items():
+                suffix = key[3:]
+                if key.startswith("db_") and suffix.isdigit():
+                    found.append((int(suffix), str(value).split("path=", 1)[-1]))
+            return [p for _i, p in sorted(found)]
+
+        return self.report().addCallback(extract)
+
+    def clear(self, db: Optional[int] = None) -> Deferred[bool]:
+        """Remove every record of a database."""
+        return self.rpc("clear", (), db).addCallback(lambda r: r.ok)
+
+    def synchronize(self, hard: bool = False, command: Optional[str] = None,
+                    db: Optional[int] = None) -> Deferred[bool]:
+        """Flush a database to disk (``hard``: physically)."""
+        params: List[Tuple[Any, Any]] = []
+        if hard:
+            params.append((b"hard", b""))
+        if command is not None:
+            params.append((b"command", command))
+        return self._rpc_status("synchronize", params, db)
+
+    def vacuum(self, step: int = 0, db: Optional[int] = None) -> Deferred[bool]:
+        """Reclaim space (``step`` > 0: a partial pass)."""
+        params = [(b"step", _num(step))] if step > 0 else []
+        return self.rpc("vacuum", params, db).addCallback(lambda r: r.ok)
+
+    def _write(self, proc: str, key: Any, value: Any, db: Optional[int],
+               expire_time: ExpireTime, encode_value: bool) -> Deferred[bool]:
+        try:
+            raw = self.encode_value(value) if encode_value else _b(value)
+        except Exception as e:
+            return _failed(e)
+        params = [(b"key", key), (b"value", raw)] + self._xt_params(expire_time)
+        return self._rpc_status(proc, params, db)
+
+    def set_http(self, key: Any, value: Any, db: Optional[int] = None,
+                 expire_time: ExpireTime = None, encode_value: bool = True) -> Deferred[bool]:
+        """``set`` through HTTP RPC."""
+        return self._write("set", key, value, db, expire_time, encode_value)
+
+    def add(self, key: Any, value: Any, db: Optional[int] = None,
+            expire_time: ExpireTime = None, encode_value: bool = True) -> Deferred[bool]:
+        """Store only if ``key`` is absent; fires True when stored."""
+        return self._write("add", key, value, db, expire_time, encode_value)
+
+    def replace(self, key: Any, value: Any, db: Optional[int] = None,
+                expire_time: ExpireTime = None, encode_value: bool = True) -> Deferred[bool]:
+        """Store only if ``key`` exists; fires True when stored."""
+        return self._write("replace", key, value, db, expire_time, encode_value)
+
+    def append(self, key: Any, value: Any, db: Optional[int] = None,
+               expire_time: ExpireTime = None, encode_value: bool = True) -> Deferred[bool]:
+        """Append to the value at ``key`` (a plain set when missing)."""
+        return self._write("append", key, value, db, expire_time, encode_value)
+
+    def get_http(self, key: Any, db: Optional[int] = None,
+                 decode_value: bool = True) -> Deferred[Any]:
+        """``get`` through HTTP RPC."""
+        return self.rpc("get", [(b"key", key)], db, (450,)).addCallback(
+            lambda r: (self.decode_value(r.data[b"value"]) if decode_value
+                       else r.data[b"value"]) if r.ok else None)
+
+    def remove_http(self, key: Any, db: Optional[int] = None) -> Deferred[int]:
+        """``remove`` through HTTP RPC; fires with 1 or 0."""
+        return self.rpc("remove", [(b"key", key)], db, (450,)).addCallback(
+            lambda r: 1 if r.ok else 0)
+
+    def set_bulk_http(self, data: Mapping[Any, Any], db: Optional[int] = None,
+                      expire_time: ExpireTime = None, atomic: bool = True,
+                      encode_values: bool = True) -> Deferred[int]:
+        """``set_bulk`` through HTTP RPC."""
+        encode = self.encode_value if encode_values else _b
+        try:
+            params = self._xt_params(expire_time) + [
+                (b"_" + _b(k), encode(v)) for k, v in data.items()]
+        except Exception as e:
+            return _failed(e)
+        return self.rpc("set_bulk", params, db, atomic=atomic).addCallback(
+            lambda r: int(r.data[b"num"]))
+
+    def remove_bulk_http(self, keys: Iterable[Any], db: Optional[int] = None,
+                         atomic: bool = True) -> Deferred[int]:
+        """``remove_bulk`` through HTTP RPC."""
+        params = [(b"_" + _b(k), b"") for k in keys]
+        return self.rpc("remove_bulk", params, db, atomic=atomic).addCallback(
+            lambda r: int(r.data[b"num"]))
+
+    def get_bulk_http(self, keys: Iterable[Any], db: Optional[int] = None,
+                      decode_values: bool = True, atomic: bool = True) -> Deferred[Dict[Any, Any]]:
+        """``get_bulk`` through HTTP RPC."""
+        params = [(b"_" + _b(k), b"") for k in keys]
+        decode = self.decode_value if decode_values else bytes
+
+        def convert(r: RPCReply) -> Dict[Any, Any]:
+            return {self._key(k[1:]): decode(v) for k, v in r.pairs if k[:1] == b"_"}
+
+        return self.rpc("get_bulk", params, db, atomic=atomic).addCallback(convert)
+
+    def incr(self, key: Any, n: int = 1, orig: Optional[Union[int, str]] = None,
+             db: Optional[int] = None, expire_time: ExpireTime = None) -> Deferred[int]:
+        """Add ``n`` to the 8-byte integer at ``key`` (``orig``: start value when missing,
+        ``"try"`` to fail when missing, ``"set"`` to overwrite); fires with the new value."""
+        params = [(b"key", key), (b"num", _num(int(n)))]
+        if orig is not None:
+            params.append((b"orig", _num(orig)))
+        params += self._xt_params(expire_time)
+        return self.rpc("increment", params, db).addCallback(lambda r: int(r.data[b"num"]))
+
+    increment = incr
+
+    def incr_double(self, key: Any, n: float = 1.0, orig: Optional[Union[float, str]] = None,
+                    db: Optional[int] = None, expire_time: ExpireTime = None) -> Deferred[float]:
+        """Add ``n`` to the fixed-point double at ``key``; fires with the new value."""
+        params = [(b"key", key), (b"num", _num(float(n)))]
+        if orig is not None:
+            params.append((b"orig", _num(orig)))
+        params += self._xt_params(expire_time)
+        return self.rpc("increment_double", params, db).addCallback(
+            lambda r: float(r.data[b"num"]))
+
+    increment_double = incr_double
+
+    def cas(self, key: Any, old_val: Any, new_val: Any, db: Optional[int] = None,
+            expire_time: ExpireTime = None, encode_value: bool = True) -> Deferred[bool]:
+        """Compare-and-swap: store ``new_val`` only if the value is ``old_val`` (None: absent);
+        ``new_val`` None removes the record.  Fires True on success."""
+        if old_val is None and new_val is None:
+            return _failed(ParameterError("cas needs old_val and/or new_val"))
+        encode = self.encode_value if encode_value else _b
+        params: List[Tuple[Any, Any]] = [(b"key", key)]
+        try:
+            if old_val is not None:
+                params.append((b"oval", encode(old_val)))
+            if new_val is not None:
+                params.append((b"nval", encode(new_val)))
+        except Exception as e:
+            return _failed(e)
+        params += self._xt_params(expire_time)
+        return self._rpc_status("cas", params, db)
+
+    def exists(self, key: Any, db: Optional[int] = None) -> Deferred[bool]:
+        """True when ``key`` exists."""
+        return self._rpc_status("check", [(b"key", key)], db)
+
+    check = exists
+
+    def length(self, key: Any, db: Optional[int] = None) -> Deferred[Optional[int]]:
+        """Size of the value at ``key`` or None."""
+        return self.rpc("check", [(b"key", key)], db, (450,)).addCallback(
+            lambda r: int(r.data[b"vsiz"]) if r.ok else None)
+
+    def seize(self, key: Any, db: Optional[int] = None, decode_value: bool = True) -> Deferred[Any]:
+        """Get and remove the value at ``key`` atomically (None when missing)."""
+        return self.rpc("seize", [(b"key", key)], db, (450,)).addCallback(
+            lambda r: (self.decode_value(r.data[b"value"]) if decode_value
+                       else r.data[b"value"]) if r.ok else None)
+
+    pop = seize
+
+    def _match(self, proc: str, params: List[Tuple[Any, Any]], max_keys: Optional[int],
+               db: Optional[int]) -> Deferred[List[Any]]:
+        if max_keys is not None:
+            params.append((b"max", _num(int(max_keys))))
+
+        def keys(r: RPCReply) -> List[Any]:
+            found = [(int(v), k[1:]) for k, v in r.pairs if k[:1] == b"_"]
+            found.sort()
+            return [self._key(k) for _i, k in found]
+
+        return self.rpc(proc, params, db).addCallback(keys)
+
+    def match_prefix(self, prefix: Any, max_keys: Optional[int] = None,
+                     db: Optional[int] = None) -> Deferred[List[Any]]:
+        """Keys starting with ``prefix``, in order."""
+        return self._match("match_prefix", [(b"prefix", prefix)], max_keys, db)
+
+    def match_regex(self, regex: Any, max_keys: Optional[int] = None,
+                    db: Optional[int] = None) -> Deferred[List[Any]]:
+        """Keys matching a regular expression, in order."""
+        return self._match("match_regex", [(b"regex", regex)], max_keys, db)
+
+    def match_similar(self, origin: Any, distance: Optional[int] = None,
+                      max_keys: Optional[int] = None, db: Optional[int] = None
+                      ) -> Deferred[List[Any]]:
+        """Keys within ``distance`` (default 1) edits of ``origin``, nearest first."""
+        params: List[Tuple[Any, Any]] = [(b"origin", origin), (b"utf", b"true")]
+        if distance is not None:
+            params.append((b"range", _num(int(distance))))
+        return self._match("match_similar", params, max_keys, db)
+
+    def ulog_list(self) -> Deferred[List[Tuple[str, int, int]]]:
+        """Update-log files: ``(path, size, last_timestamp_ns)``."""
+
+        def parse(r: RPCReply) -> List[Tuple[str, int, int]]:
+            out = []
+            for k, v in r.pairs:
+                size, _, ts = v.decode("ascii", "replace").partition(":")
+                out.append((decode_text(k) if isinstance(decode_text(k), str) else repr(k),
+                            int(size or 0), int(ts or 0)))
+            return out  # type: ignore[return-value]
+
+        return self.rpc("ulog_list", (), db=False).addCallback(parse)
+
+    def ulog_remove(self, max_ts_ns: Optional[int] = None) -> Deferred[bool]:
+        """Remove update logs older than ``max_ts_ns`` (default: now)."""
+        ts = b"now" if max_ts_ns is None else _num(int(max_ts_ns))
+        return self.rpc("ulog_remove", [(b"ts", ts)], db=False).addCallback(lambda r: r.ok)
+
+    # -- cursors and scans ------
+
+    def cursor(self, db: Optional[int] = None, cursor_id: Optional[int] = None,
+               decode_values: bool = True, encode_values: bool = True) -> KTCursor:
+        """A server-side cursor, pinned to one HTTP connection for its whole life."""
+        return KTCursor(self, next(_cursor_ids) if cursor_id is None else cursor_id,
+                        self._db(db), decode_values, encode_values)
+
+    def keys(self, db: Optional[int] = None, page_size: int = 100) -> Scanner[Any]:
+        """Every key in order, as a scanner (push producer, ``get_next``, ``collect``)."""
+        return cursor_scanner(self.cursor(db), "key", page_size)
+
+    def items(self, db: Optional[int] = None, page_size: int = 100) -> Scanner[Any]:
+        """Every ``(key, value)`` in key order, as a scanner."""
+        return cursor_scanner(self.cursor(db), "item", page_size)
+
+    def values(self, db: Optional[int] = None, page_size: int = 100) -> Scanner[Any]:
+        """Every value in key order, as a scanner."""
+        return cursor_scanner(self.cursor(db), "value", page_size)
+
+    def keys_nonlazy(self, db: Optional[int] = None) -> Deferred[List[Any]]:
+        """Every key in one call (``match_prefix("")``)."""
+        return self.match_prefix(b"", db=db)
+
+    def replicate(self, sid: Optional[int] = None, timestamp: Optional[float] = None,
+                  white_sid: bool = False, decode_values: bool = True) -> Any:
+        """Tail the server's update log from ``timestamp`` (seconds; default now), as a scanner
+        of dicts ``{sid, db, op, key, value, xt, ts}``; it resumes after reconnecting."""
+        from txkv.kyoto.kt_replication import ReplicationScanner
+
+        return ReplicationScanner(self, sid, timestamp, white_sid, decode_values)
+
+    # -- mapping-style helpers ------
+
+    def _key_db(self, item: KeyOrKeyDb) -> Tuple[Any, int]:
+        if isinstance(item, tuple):
+            return item[0], item[1]
+        return item, self.default_db
+
+    def item(self, key_or_keydb: KeyOrKeyDb) -> Deferred[Any]:
+        """``client[key]`` / ``client[key, db]`` as a Deferred."""
+        key, db = self._key_db(key_or_keydb)
+        return self.get(key, db)
+
+    def set_item(self, key_or_keydb: KeyOrKeyDb, value_or_valueexpire: Any) -> Deferred[Any]:
+        """``client[key] = value`` / ``client[key, db] = (value, expire_time)``."""
+        key, db = self._key_db(key_or_keydb)
+        if isinstance(value_or_valueexpire, tuple):
+            value, expire = value_or_valueexpire
+        else:
+            value, expire = value_or_valueexpire, None
+        return self.set(key, value, db, expire)
+
+    def del_item(self, key_or_keydb: KeyOrKeyDb) -> Deferred[Any]:
+        """``del client[key]``."""
+        key, db = self._key_db(key_or_keydb)
+        return self.remove(key, db)
+
+    def contains(self, key_or_keydb: KeyOrKeyDb) -> Deferred[bool]:
+        """``key in client``."""
+        key, db = self._key_db(key_or_keydb)
+        return self.exists(key, db)
+
+    def len(self) -> Deferred[int]:
+        """``len(client)``: records in the default database."""
+        return self.count()
+
+    def update(self, __data: Optional[Mapping[Any, Any]] = None, db: Optional[int] = None,
+               expire_time: ExpireTime = None, **kwargs: Any) -> Deferred[Any]:
+        """Same as :meth:`set_bulk`."""
+        return self.set_bulk(__data, db, expire_time, **kwargs)
+
+
+def _failed(e: BaseException) -> Deferred[Any]:
+    d: Deferred[Any] = Deferred()
+    d.errback(e)
+    return d
+
+
+def _number(raw: bytes, floats: bool = True) -> Any:
+    text = decode_text(raw)
+    if not isinstance(text, str):
+        return text
+    stripped = text[1:] if text.startswith("-") else text
+    if stripped.isdigit():
+        return int(text)
+    if floats and "." in text:
+        whole, _, frac = text.partition(".")
+        if whole.isdigit() and frac.isdigit():
+            return float(text)
+    return text
+
+
+# KTBinaryError is re-exported for ``except`` clauses next to the client.
+__all__ += ["KTBinaryError", "RPCReply"]
