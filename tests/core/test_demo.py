@@ -42,3 +42,15 @@ class StoreTourTests(TestCase):
             self.assertIn("table query age >= 30: ['ann']", text)
 
         return d.addCallback(check)
+
+    def test_kyoto_tour(self) -> Deferred[None]:
+        lines: List[str] = []
+        d = run_tour_in_reactor("kyoto", reactor, lines.append)
+
+        def check(_: None) -> None:
+            text = "\n".join(lines)
+            self.assertIn("binary-protocol get: {'name': 'Ann', 'langs': ['py', 'lua']}", text)
+            self.assertIn("incr: 3 then 7", text)
+            self.assertIn("keys() scanner: ['counter', 'user:1', 'user:2', 'user:3']", text)
+
+        return d.addCallback(check)
