@@ -283,7 +283,11 @@ def free_port(interface: str = "127.0.0.1") -> int:
 #: Makes a server factory from keyword options; may return a Deferred of the factory.
 MakeFactory = Callable[..., Any]
 
-_test_servers: Dict[str, Union[MakeFactory, str]] = {}
+_test_servers: Dict[str, Union[MakeFactory, str]] = {
+    # txkv's own embedded servers, imported on first use.
+    "kt": "txkv.kyoto.kt_server:make_test_factory",
+    "tt": "txkv.kyoto.tyrant.server:make_test_factory",
+}
 
 
 def register_test_server(

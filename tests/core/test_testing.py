@@ -391,3 +391,24 @@ class RegistryTests(TestCase):
         self.assertRaises(ParameterError, register_test_server, "", make_echo_factory)
         self.assertNotIn("test-x", registered_test_servers())
         unregister_test_server("test-never-registered")  # no error
+
+
+class BuiltinServerTests(TestCase):
+    """txkv's own servers start by name; a real client talks to each."""
+
+    def test_kt_and_tt_by_name(self) -> Deferred[None]:
+        from txkv.kyoto import KyotoTycoon, TokyoTyrant
+        from txkv.testing import start_server
+
+        async def check() -> None:
+            for name, client_class in (("kt", KyotoTycoon), ("tt", TokyoTyrant)):
+                server = await start_server(name, reactor=reactor)
+                client = client_class("127.0.0.1", server.port, reactor=reactor)
+                try:
+                    await client.set("k", "v")
+                    self.assertEqual(await client.get("k"), "v")
+                finally:
+                    await client.close()
+                    await server.stop()
+
+        return Deferred.fromCoroutine(check())

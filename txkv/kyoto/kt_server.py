@@ -480,3 +480,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def make_test_factory(**options: Any) -> KTServerFactory:
+    """A server factory for ``txkv.testing.start_server("kt", ...)``; options go to
+    :func:`build_state` (``databases``, ``data_dir``, ``script``, ``ulog``...)."""
+    heartbeat = options.pop("heartbeat", 1.0)
+    return KTServerFactory(build_state(**options), heartbeat=heartbeat)

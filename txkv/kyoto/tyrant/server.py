@@ -227,3 +227,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def make_test_factory(**options: Any) -> TTServerFactory:
+    """A server factory for ``txkv.testing.start_server("tt", ...)``; options go to
+    :func:`open_database` (``data``, ``kind``, ``ext_script``...)."""
+    return TTServerFactory(open_database(**options))
