@@ -7,13 +7,8 @@ real loopback socket (handshake notifications must reach the protocol through th
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, List, Optional
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import ConnectionDone
@@ -23,16 +18,17 @@ from twisted.internet.interfaces import (
     IStreamClientEndpoint,
 )
 from twisted.internet.protocol import Factory, Protocol
-from twisted.internet.ssl import Certificate, PrivateCertificate, optionsForClientTLS
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface import implementer
 
+from tests.certs import generate_certificates
 from txkv.connection import ConnectionManager
 from txkv.errors import ConnectionLostError, ReconnectError
 from txkv.pool import _Attempt, _ConnectionFactory, _LifecycleProtocol
+from txkv.tls import client_tls, server_tls
 
 
 @implementer(IHalfCloseableProtocol)
@@ -270,26 +266,6 @@ class AttemptStageTests(SynchronousTestCase):
 # -- TLS over a real loopback socket ------------------------------------------------------------
 
 
-def self_signed(hostname: str) -> PrivateCertificate:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    pem = cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
-    return PrivateCertificate.loadPEM(pem)
-
-
 class Echo(Protocol):
     def dataReceived(self, data: bytes) -> None:
         self.transport.write(data)  # type: ignore[union-attr]
@@ -318,16 +294,19 @@ class TLSEchoClient(Protocol):
 class TLSLoopbackTests(TestCase):
     timeout = 20
 
+    def setUp(self) -> None:
+        self.certs = generate_certificates(self.mktemp())
+
     def test_tls_node_handshake_reaches_protocol(self) -> Deferred[None]:
-        cert = self_signed("db.test")
         port: Any = reactor.listenSSL(  # type: ignore[attr-defined]
-            0, Factory.forProtocol(Echo), cert.options(), interface="127.0.0.1")
+            0, Factory.forProtocol(Echo),
+            server_tls(self.certs.server.cert, self.certs.server.key), interface="127.0.0.1")
         self.addCleanup(port.stopListening)
         asked: List[str] = []
 
         def tls_for(host: str) -> Any:
             asked.append(host)
-            return optionsForClientTLS("db.test", trustRoot=Certificate(cert.original))
+            return client_tls("localhost", ca_file=self.certs.ca.cert)
 
         manager = ConnectionManager(f"127.0.0.1:{port.getHost().port}",
                                     Factory.forProtocol(TLSEchoClient), reactor=reactor,
@@ -347,15 +326,14 @@ class TLSLoopbackTests(TestCase):
         return Deferred.fromCoroutine(scenario())
 
     def test_tls_verification_failure_is_reported(self) -> Deferred[None]:
-        cert = self_signed("db.test")
-        other = self_signed("db.test")
         port: Any = reactor.listenSSL(  # type: ignore[attr-defined]
-            0, Factory.forProtocol(Echo), cert.options(), interface="127.0.0.1")
+            0, Factory.forProtocol(Echo),
+            server_tls(self.certs.server.cert, self.certs.server.key), interface="127.0.0.1")
         self.addCleanup(port.stopListening)
         manager = ConnectionManager(
             f"127.0.0.1:{port.getHost().port}", Factory.forProtocol(TLSEchoClient),
             reactor=reactor,
-            tls=optionsForClientTLS("db.test", trustRoot=Certificate(other.original)),
+            tls=client_tls("localhost", ca_file=self.certs.other_ca.cert),
             prepare_connection=lambda p: p.ask(b"hi"))
 
         async def scenario() -> None:
