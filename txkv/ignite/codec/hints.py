@@ -417,5 +417,8 @@ _BY_TYPE_CODE: Dict[int, type] = {
 
 def hint_for_type_code(code: int) -> type:
     """The hint class for a metadata field type code; unknown codes map to :class:`BinaryObject`
-    (as pyignite does), whose writer falls back to inference for non-complex values."""
+    (as pyignite does), whose writer falls back to inference for non-complex values.  Wrapped
+    objects (0x1B) also map to :class:`BinaryObject`: they are read back unwrapped."""
+    if code == tc.TC_WRAPPED:
+        return BinaryObject
     return _BY_TYPE_CODE.get(code, BinaryObject)

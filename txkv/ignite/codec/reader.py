@@ -55,7 +55,6 @@ _D = struct.Struct("<d")
 _U16 = struct.Struct("<H")
 _UUID = struct.Struct("<QQ")
 _TS = struct.Struct("<qi")
-_II = struct.Struct("<ii")
 _IB = struct.Struct("<ib")
 _HEADER = struct.Struct("<BBHiiiii")
 _FOOTER_FULL = {1: struct.Struct("<iB"), 2: struct.Struct("<iH"), 4: struct.Struct("<iI")}

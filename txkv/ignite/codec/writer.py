@@ -40,7 +40,6 @@ _MS = timedelta(milliseconds=1)
 #: decimal context large enough never to round
 EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
-_CODE = struct.Struct("<B")
 _BYTE = struct.Struct("<Bb")
 _SHORT = struct.Struct("<Bh")
 _INT = struct.Struct("<Bi")  # also: type code + int32 length
@@ -210,9 +209,10 @@ def _infer(value: Any) -> Tuple[type, Any]:
         value = list(value)
     subtype = _element_type(value)
     if subtype is not None:
-        array_hint = _ARRAY_HINTS.get(subtype)
-        if array_hint is not None:
-            return array_hint, value
+        for base in subtype.__mro__[:-1]:
+            array_hint = _ARRAY_HINTS.get(base)
+            if array_hint is not None:
+                return array_hint, value
     if isinstance(value, Sequence) and len(value) == 2:
         first, second = value[0], value[1]
         if subtype is None and isinstance(first, int):
@@ -220,7 +220,7 @@ def _infer(value: Any) -> Tuple[type, Any]:
                 return h.MapObject, value
             if isinstance(second, Iterable):
                 return h.CollectionObject, value
-        if isinstance(first, datetime) and type(second) is int:
+        if type(value) is tuple and isinstance(first, datetime) and type(second) is int:
             return h.TimestampObject, value
     raise SerializationError(
         f"cannot infer an Ignite type for {value_type.__name__} "
@@ -231,6 +231,11 @@ def _infer(value: Any) -> Tuple[type, Any]:
 def _element_type(values: Iterable[Any]) -> Optional[type]:
     """pyignite's ``get_subtype``: the type of the first non-None element if all elements are
     instances of it (None allowed for nullable element types), else None."""
+    kinds = set(map(type, values))  # C-level pass: the common homogeneous case
+    if len(kinds) == 1:
+        (only,) = kinds
+        if only is not type(None):
+            return only
     iterator = iter(values)
     for first in iterator:
         if first is not None:
