@@ -285,6 +285,7 @@ MakeFactory = Callable[..., Any]
 
 _test_servers: Dict[str, Union[MakeFactory, str]] = {
     # txkv's own embedded servers, imported on first use.
+    "ignite": "txkv.ignite.server.testing:make_server_factory",
     "kt": "txkv.kyoto.kt_server:make_test_factory",
     "tt": "txkv.kyoto.tyrant.server:make_test_factory",
 }

@@ -396,6 +396,9 @@ class RegistryTests(TestCase):
 class BuiltinServerTests(TestCase):
     """txkv's own servers start by name; a real client talks to each."""
 
+    def test_builtin_names_registered_without_imports(self) -> None:
+        self.assertTrue({"ignite", "kt", "tt"} <= set(registered_test_servers()))
+
     def test_kt_and_tt_by_name(self) -> Deferred[None]:
         from txkv.kyoto import KyotoTycoon, TokyoTyrant
         from txkv.testing import start_server

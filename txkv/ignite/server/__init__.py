@@ -44,15 +44,3 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(module), name)
-
-
-def _register_test_server() -> None:
-    try:
-        from txkv.testing import register_test_server
-    except ImportError:  # pragma: no cover - txkv.testing is optional
-        return
-    register_test_server("ignite", "txkv.ignite.server.testing:make_server_factory",
-                         replace=True)
-
-
-_register_test_server()
