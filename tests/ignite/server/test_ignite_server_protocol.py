@@ -187,6 +187,18 @@ class Requests(SynchronousTestCase):
         self.call(ops.OP_RESOURCE_CLOSE, m.ResourceOp(2))
         self.assertEqual(self.error(ops.OP_RESOURCE_CLOSE, m.ResourceOp(2))[0], 1011)
 
+    def test_every_page_holds_exactly_page_size_rows(self) -> None:
+        self.call(ops.OP_CACHE_CREATE_WITH_NAME, m.CacheNameOp("c"))
+        self.call(ops.OP_CACHE_PUT_ALL, m.PairsOp(self.cache, [(i, i) for i in range(5)]))
+        for page_size in (1, 2, 5, 6):
+            page = self.call(ops.OP_QUERY_SCAN, m.ScanQuery(self.cache, page_size=page_size))
+            sizes, cursor_id = [len(page.rows)], page.cursor_id
+            while page.more:
+                page = self.call(ops.OP_QUERY_SCAN_CURSOR_GET_PAGE, m.ResourceOp(cursor_id))
+                sizes.append(len(page.rows))
+            full, rest = divmod(5, page_size)
+            self.assertEqual(sizes, [page_size] * full + ([rest] if rest else []), page_size)
+
     def test_cursor_limit(self) -> None:
         self.call(ops.OP_CACHE_CREATE_WITH_NAME, m.CacheNameOp("c"))
         self.call(ops.OP_CACHE_PUT_ALL, m.PairsOp(self.cache, [(1, 1), (2, 2)]))

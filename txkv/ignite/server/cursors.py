@@ -45,10 +45,11 @@ class Cursor:
         if self._peeked is not _END:
             page.append(self._peeked)
             self._peeked = _END
-        for row in self._rows:
+        while len(page) < self.page_size:
+            row = next(self._rows, _END)
+            if row is _END:
+                return page, False
             page.append(row)
-            if len(page) >= self.page_size:
-                break
         if len(page) < self.page_size:
             return page, False
         self._peeked = next(self._rows, _END)
