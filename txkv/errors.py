@@ -8,6 +8,7 @@ raises and ``except ServerError`` catches every error a server reported.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Optional
 
 
@@ -86,7 +87,7 @@ class ServerError(TxKVError):
         **kw: Any,
     ) -> None:
         text = message or (server_message or "server error")
-        if code is not None and f"{code}" not in text:
+        if code is not None and not re.search(rf"(?<![\w.-]){code}(?![\w.])", text):
             text = f"{text} [code {code}]"
         super().__init__(text, **kw)
         self.code = code
@@ -100,12 +101,13 @@ class ReconnectError(TxKVError, ConnectionError):
         self, message: str = "", *, errors: Optional[Mapping[str, BaseException]] = None, **kw: Any
     ) -> None:
         self.errors: dict[str, BaseException] = dict(errors or {})
-        if not message:
-            message = "all nodes are down"
+        super().__init__(message or "all nodes are down", **kw)
+
+    def __str__(self) -> str:
+        text = super().__str__()
         if self.errors:
-            detail = "; ".join(f"{n}: {e!r}" for n, e in self.errors.items())
-            message = f"{message}: {detail}"
-        super().__init__(message, **kw)
+            text += ": " + "; ".join(f"{n}: {e!r}" for n, e in self.errors.items())
+        return text
 
 
 class ParameterError(TxKVError, ValueError):

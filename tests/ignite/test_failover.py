@@ -155,3 +155,6 @@ class LoopbackFailoverTests(TestCase):
         self.assertEqual(len(failures), 3)
         self.assertIsInstance(failures[-1], ReconnectError)
         self.assertEqual(len(failures[-1].errors), 3)
+        text = str(failures[-1])
+        for address in failures[-1].errors:
+            self.assertEqual(text.count(address), 1, text)  # each node's error, once

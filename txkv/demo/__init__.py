@@ -15,6 +15,7 @@ from twisted.internet.defer import Deferred
 #: tour name -> module path.  Store issues add their tours here.
 DEMOS: Dict[str, str] = {
     "core": "txkv.demo.core",
+    "ignite": "txkv.demo.ignite",
     "kyoto": "txkv.demo.kyoto",
     "tyrant": "txkv.demo.tyrant",
 }

@@ -87,7 +87,7 @@ _ERROR_NAMES = (
 _MODULES = {
     "datatypes": "txkv.ignite.datatypes",
     "exceptions": "txkv.ignite.errors",
-    "prop_codes": "txkv.ignite.codec.ops",
+    "prop_codes": "txkv.ignite.prop_codes",
 }
 for _name in _OPS_NAMES:
     _LAZY[_name] = "txkv.ignite.codec.ops"

@@ -140,12 +140,7 @@ def _parse_settings(settings: Union[str, Dict[int, Any]]) -> Tuple[str, Optional
 
 def _ignite_reconnect_error(error: base_errors.ReconnectError) -> ReconnectError:
     """The pyignite-named ReconnectError for the connection manager's one."""
-    message = error.message
-    if error.errors:
-        detail = "; ".join(f"{n}: {e!r}" for n, e in error.errors.items())
-        if message.endswith(": " + detail):
-            message = message[: -len(detail) - 2]
-    return ReconnectError(message, errors=error.errors, node=error.node, op=error.op)
+    return ReconnectError(error.message, errors=error.errors, node=error.node, op=error.op)
 
 
 class Client:
