@@ -351,7 +351,10 @@ class _Attempt:
         self._stop_timer()
         if self._user_prepare is not None and not self._user_prepare.called:
             self._user_prepare.cancel()
-        if self._inner is not None and not self._inner.called:
+        if self._inner is not None:
+            # Even once ``called``, the endpoint's Deferred may be waiting on a chained one
+            # (HostnameEndpoint: resolution done, connection attempts still running with their
+            # own timers); ``cancel`` reaches it, and is a no-op once a protocol was delivered.
             self._inner.cancel()
         self._abort_transport()
 

@@ -37,7 +37,7 @@ from typing import (
     TypeVar,
 )
 
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.defer import CancelledError, Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IConsumer, IPushProducer
 from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
@@ -130,33 +130,49 @@ class Scanner(Generic[T]):
                 self.close()
 
     def collect(self, limit: Optional[int] = None) -> Deferred[List[T]]:
-        """Every remaining item (at most ``limit``) as a list; stops the scan at the limit."""
+        """Every remaining item (at most ``limit``) as a list; stops the scan at the limit.
+
+        Cancelling the Deferred stops the scan; it then fails with ``CancelledError``.
+        """
         out: List[T] = []
-        result: Deferred[List[T]] = Deferred(lambda _d: self._user_stop())
+
+        def cancel(d: Deferred[List[T]]) -> None:
+            d.errback(CancelledError())  # not the partial list the stop below would deliver
+            self._user_stop()
+
+        result: Deferred[List[T]] = Deferred(cancel)
 
         def step(item: Optional[T]) -> None:
-            while True:
+            while not result.called:
                 if item is None:
                     result.callback(out)
                     return
                 out.append(item)
                 if limit is not None and len(out) >= limit:
-                    self.close().addBoth(lambda _: result.callback(out))
+                    self.close().addBoth(finish)
                     return
                 d = self.get_next()
                 if not d.called:
-                    d.addCallbacks(step, result.errback)
+                    d.addCallbacks(step, fail)
                     return
                 try:
                     item = _extract(d)  # synchronous fast path: no recursion per item
                 except Exception:
-                    result.errback()
+                    fail(Failure())
                     return
 
+        def fail(failure: Failure) -> None:
+            if not result.called:
+                result.errback(failure)
+
+        def finish(_: object) -> None:
+            if not result.called:
+                result.callback(out)
+
         if limit is not None and limit <= 0:
-            self.close().addBoth(lambda _: result.callback(out))
+            self.close().addBoth(finish)
             return result
-        self.get_next().addCallbacks(step, result.errback)
+        self.get_next().addCallbacks(step, fail)
         return result
 
     # -- push API ------------------------------------------------------------------------------
@@ -164,12 +180,18 @@ class Scanner(Generic[T]):
     def produce_to(self, consumer: IConsumer) -> Deferred[None]:
         """Write every item to ``consumer`` (registered as a streaming producer).
 
-        Returns a Deferred that fires when the scan ends (or fails); cancelling it stops the scan.
+        Returns a Deferred that fires when the scan ends (or fails); cancelling it stops the scan
+        (it then fails with ``CancelledError``).
         """
         if self._consumer is not None or self._waiters:
             raise RuntimeError("scanner already has a consumer")
         self._consumer = consumer
-        done: Deferred[None] = Deferred(lambda _d: self._user_stop())
+
+        def cancel(d: Deferred[None]) -> None:
+            d.errback(CancelledError())
+            self._user_stop()
+
+        done: Deferred[None] = Deferred(cancel)
         self._done = done
         consumer.registerProducer(self, True)
         self._pump()

@@ -45,7 +45,10 @@ def _bytes_dumps(value: Any) -> bytes:
 
 def _utf8_dumps(value: Any) -> bytes:
     if isinstance(value, str):
-        return value.encode("utf-8")
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError as e:  # lone surrogates
+            raise SerializationError(f"str is not encodable as UTF-8: {e}") from e
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     raise SerializationError(f"utf-8 serializer needs str or bytes, got {type(value).__name__}")
@@ -61,14 +64,14 @@ def _utf8_loads(data: bytes) -> str:
 def _json_dumps(value: Any) -> bytes:
     try:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, RecursionError) as e:
         raise SerializationError(f"value is not JSON-serializable: {e}") from e
 
 
 def _json_loads(data: bytes) -> Any:
     try:
         return json.loads(bytes(data).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
+    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
         raise SerializationError(f"value is not valid JSON: {e}") from e
 
 
@@ -82,7 +85,8 @@ def _msgpack_dumps(value: Any) -> bytes:
 def _msgpack_loads(data: bytes) -> Any:
     try:
         return msgpack.unpackb(bytes(data), raw=False, strict_map_key=False)
-    except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as e:
+    # TypeError: a map key that Python cannot hash (an array or a map).
+    except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as e:
         raise SerializationError(f"value is not valid msgpack: {e}") from e
 
 

@@ -742,6 +742,67 @@ class SynchronousEndpointTests(SynchronousTestCase):
         self.assertEqual(endpoint.open, [])
 
 
+class HostPortNodeTests(SynchronousTestCase):
+    """``host:port`` nodes go through HostnameEndpoint, whose connect() is a chain of Deferreds
+    with its own timers; stopping must cancel the whole chain (no timer, no stray connect)."""
+
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.manager = ConnectionManager(["127.0.0.1:7001"], Factory.forProtocol(FakeProtocol),
+                                         reactor=self.reactor, retry_policy=fixed_policy(5.0))
+        self.manager.startService()
+        self.assertEqual(len(self.reactor.connectors), 1)
+        self.assertNotEqual(self.reactor.getDelayedCalls(), [])  # HostnameEndpoint's own timer
+
+    def refuse(self) -> None:
+        connector = self.reactor.connectors[-1]
+        wrapping_factory = self.reactor.tcpClients[-1][2]
+        wrapping_factory.clientConnectionFailed(connector, Failure(ConnectionRefusedError()))
+
+    def assert_stopped_cleanly(self) -> None:
+        self.assertIsNone(self.successResultOf(self.manager.stopService()))
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+        self.assertEqual(self.manager.nodes[0].state, "stopped")
+
+    def test_stop_while_connecting(self) -> None:
+        self.assert_stopped_cleanly()
+        self.assertTrue(self.reactor.connectors[0].stoppedConnecting)
+
+    def test_stop_after_refusal_before_the_endpoint_gives_up(self) -> None:
+        self.refuse()  # HostnameEndpoint waits for its next attempt slot before failing
+        self.assert_stopped_cleanly()
+
+    def test_refused_node_retried_with_backoff_then_stopped(self) -> None:
+        self.refuse()
+        self.reactor.advance(0.3)
+        node = self.manager.nodes[0]
+        self.assertEqual((node.state, node.failures), ("down", 1))
+        self.assertIsInstance(node.last_error, ConnectionRefusedError)
+        self.reactor.advance(4.9)
+        self.assertEqual(len(self.reactor.connectors), 1)
+        self.reactor.advance(0.1)
+        self.assertEqual(len(self.reactor.connectors), 2)
+        self.refuse()
+        self.reactor.advance(0.3)
+        self.assertEqual(node.failures, 2)
+        self.assert_stopped_cleanly()
+
+    def test_connected_then_stopped(self) -> None:
+        d = self.manager.whenConnected()
+        transport = StringTransport()
+        wrapper = self.reactor.tcpClients[0][2].buildProtocol(None)
+        wrapper.makeConnection(transport)
+        protocol = self.successResultOf(d)
+        self.assertIsInstance(protocol, FakeProtocol)
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+        stopped = self.manager.stopService()
+        self.assertTrue(transport.disconnecting)
+        wrapper.connectionLost(Failure(ConnectionDone()))
+        self.assertIsNotNone(protocol.lost)
+        self.assertIsNone(self.successResultOf(stopped))
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+
+
 class LoggingTests(SynchronousTestCase):
     def test_structured_events(self) -> None:
         events = EventLoggingObserver.createWithCleanup(self, globalLogPublisher)  # type: ignore[arg-type]
@@ -931,10 +992,12 @@ class RealSocketTests(TestCase):
 
     async def _scenario(self) -> None:
         one, two = self.addresses
+        # Both nodes connect concurrently; once both are up, the first node is the preferred one.
+        await self.manager.connection_for(one)
+        second = await self.manager.connection_for(two)
         first = await self.manager.whenConnected()
         self.assertEqual(self.manager.node_for_protocol(first).address, one)  # type: ignore[union-attr]
         self.assertEqual(await first.ask(b"ping"), b"ping")
-        second = await self.manager.connection_for(two)
         self.assertEqual(await second.ask(b"pong"), b"pong")
 
         port, factory = self.servers["one"]
@@ -956,6 +1019,19 @@ class RealSocketTests(TestCase):
 
     def test_failover_between_two_servers(self) -> Deferred[None]:
         return Deferred.fromCoroutine(self._scenario())
+
+    def test_host_port_nodes_leave_no_timers_after_stop(self) -> Deferred[None]:
+        """Connect over ``127.0.0.1:PORT`` (HostnameEndpoint), stop: no reactor call is left."""
+        async def scenario() -> None:
+            protocol = await self.manager.whenConnected()
+            self.assertEqual(await protocol.ask(b"x"), b"x")
+            await self.manager.stopService()
+            await protocol.closed
+            left = [call for call in reactor.getDelayedCalls()  # type: ignore[attr-defined]
+                    if call.active() and "onTimeout" not in repr(call.func)]
+            self.assertEqual(left, [])
+
+        return Deferred.fromCoroutine(scenario())
 
     def test_all_down_real_refusal(self) -> Deferred[None]:
         async def scenario() -> None:

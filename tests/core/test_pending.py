@@ -152,6 +152,29 @@ class FifoPendingRequestsTests(SynchronousTestCase):
         self.assertTrue(self.table.reply("for b"))
         self.assertEqual(b.value, "for b")
 
+    def test_error_for_an_abandoned_slot_is_consumed_not_passed_on(self) -> None:
+        a = self.table.add("get")
+        Outcome(a)
+        b = Outcome(self.table.add("put"))
+        a.cancel()
+        self.assertEqual((len(self.table), self.table.waiting), (2, 1))
+        self.assertEqual(self.table.peek_op(), "get")  # the parser still expects a's reply
+        self.assertFalse(self.table.error(ServerError("for a")))
+        self.assertEqual(b.results, [])
+        self.assertEqual(self.table.peek_op(), "put")
+        self.assertTrue(self.table.reply("for b"))
+        self.assertEqual(b.value, "for b")
+        self.assertEqual((len(self.table), self.table.waiting), (0, 0))
+
+    def test_timeout_error_names_op_and_node(self) -> None:
+        table = FifoPendingRequests(self.clock, default_timeout=1.0, node="kt:1978")
+        out = Outcome(table.add("get_bulk"))
+        self.clock.advance(1)
+        err = out.value.value
+        self.assertEqual((type(err), err.op, err.node, err.timeout),
+                         (RequestTimeoutError, "get_bulk", "kt:1978", 1.0))
+        self.assertEqual(len(table), 1)  # the slot waits for the late reply
+
     def test_timeout_keeps_slot(self) -> None:
         a = Outcome(self.table.add("get"))
         self.clock.advance(6)

@@ -6,6 +6,8 @@ from typing import Any, List, Optional, Tuple
 
 from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.internet.interfaces import IConsumer, IPushProducer
+from twisted.internet.testing import EventLoggingObserver
+from twisted.logger import LogLevel, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
@@ -145,6 +147,36 @@ class PullTests(SynchronousTestCase):
         self.assertEqual(server.closed, 1)
         self.assertTrue(scanner.exhausted)
 
+    def test_cancel_collect_closes_resource(self) -> None:
+        server = FakeServer(100, 10, manual=True)
+        collecting = server.scanner().collect()
+        server.answer()
+        self.assertEqual(len(server.fetches), 2)  # the next page is in flight
+        collecting.cancel()
+        self.assertRaises(CancelledError, result_of, collecting)
+        self.assertEqual(server.closed, 0)  # waits for the in-flight page (it names the cursor)
+        server.answer()
+        self.assertEqual(server.closed, 1)
+        self.assertEqual(len(server.fetches), 2)
+
+    def test_failing_close_hook_is_logged_and_close_still_fires(self) -> None:
+        events = EventLoggingObserver.createWithCleanup(self, globalLogPublisher)  # type: ignore[arg-type]
+
+        def close_resource() -> Deferred[None]:
+            d: Deferred[None] = Deferred()
+            d.errback(ServerError("resource already gone", code=1011))
+            return d
+
+        scanner: PagedScanner[int] = PagedScanner(lambda: succeed(([1, 2], True)), close_resource)
+        self.assertEqual(result_of(scanner.get_next()), 1)
+        self.assertIsNone(result_of(scanner.close()))
+        logged = [e for e in events if e.get("log_namespace") == "txkv.scanner"]
+        self.assertEqual(len(logged), 1)
+        self.assertEqual(logged[0]["log_level"], LogLevel.warn)
+        self.assertIsInstance(logged[0]["log_failure"].value, ServerError)
+        self.assertEqual(len(self.flushLoggedErrors(ServerError)), 1)
+        self.assertIsNone(result_of(scanner.get_next()))
+
     def test_fetch_error_reaches_waiter(self) -> None:
         def fetch() -> Deferred[Any]:
             d: Deferred[Any] = Deferred()
@@ -201,9 +233,6 @@ class PushTests(SynchronousTestCase):
         rounds = 0
         while not done.called:
             self.assertLessEqual(scanner.buffered, server.page_size)
-            fetched = len(server.fetches)
-            # while paused nothing more is fetched
-            self.assertEqual(len(server.fetches), fetched)
             scanner.resumeProducing()
             rounds += 1
         self.assertEqual(consumer.items, list(range(1000)))
@@ -219,6 +248,17 @@ class PushTests(SynchronousTestCase):
         server.answer()
         self.assertEqual(len(consumer.items), 5)
         self.assertEqual(len(server.fetches), 1)
+        scanner.resumeProducing()  # the rest of the page, then paused with nothing buffered
+        self.assertEqual(len(consumer.items), 10)
+        self.assertEqual((scanner.buffered, len(server.fetches)), (0, 1))
+        scanner.resumeProducing()  # only now is the next page asked for
+        self.assertEqual(len(server.fetches), 2)
+        scanner.pauseProducing()
+        server.answer()  # a page that lands while paused is buffered, not written
+        self.assertEqual(len(consumer.items), 10)
+        self.assertEqual((scanner.buffered, len(server.fetches)), (10, 2))
+        scanner.resumeProducing()
+        self.assertEqual(consumer.items, list(range(15)))
 
     def test_stop_producing_closes_resource(self) -> None:
         server = FakeServer(1000, 10)
@@ -232,9 +272,12 @@ class PushTests(SynchronousTestCase):
 
     def test_cancel_produce_to_closes_resource(self) -> None:
         server = FakeServer(1000, 10)
-        done = server.scanner().produce_to(PausingConsumer(every=3))
+        consumer = PausingConsumer(every=3)
+        done = server.scanner().produce_to(consumer)
         done.cancel()
         self.assertEqual(server.closed, 1)
+        self.assertRaises(CancelledError, result_of, done)
+        self.assertTrue(consumer.unregistered)
 
     def test_error_fails_produce_to(self) -> None:
         calls = []
