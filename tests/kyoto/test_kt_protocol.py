@@ -159,3 +159,61 @@ class ReplicationProtocolTests(SynchronousTestCase):
         proto.dataReceived(b"\xbf")
         self.failureResultOf(proto.accepted, KTBinaryError)
         self.assertTrue(transport.disconnecting)
+
+
+class _WriteDescriptor(StringTransport):
+    """A StringTransport that, like a TCP transport, buffers writes until ``doWrite``."""
+
+    def __init__(self, error: Any = None) -> None:
+        super().__init__()
+        self.disconnecting = False
+        self.pending_writes: List[bytes] = []
+        self.flushes = 0
+        self.restarted = False
+        self.error = error
+
+    def write(self, data: bytes) -> None:
+        self.pending_writes.append(data)
+
+    def startWriting(self) -> None:
+        self.restarted = True
+
+    def doWrite(self) -> Any:
+        self.flushes += 1
+        if self.error is not None:
+            return self.error
+        for data in self.pending_writes:
+            super().write(data)
+        self.pending_writes = []
+        return None
+
+
+class FlushTests(SynchronousTestCase):
+    """A request alone in flight is flushed at once; pipelined ones are left to coalesce."""
+
+    def test_only_the_first_of_a_pipeline_is_flushed(self) -> None:
+        proto = KTBinaryProtocol(Clock())
+        transport = _WriteDescriptor()
+        proto.makeConnection(transport)
+        proto.request(b"a", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
+        self.assertEqual((transport.value(), transport.flushes), (b"a", 1))
+        self.assertFalse(transport.restarted)
+        proto.request(b"b", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
+        self.assertEqual((transport.value(), transport.pending_writes), (b"a", [b"b"]))
+        self.assertEqual(transport.flushes, 1)
+
+    def test_no_flush_while_disconnecting(self) -> None:
+        proto = KTBinaryProtocol(Clock())
+        transport = _WriteDescriptor()
+        proto.makeConnection(transport)
+        transport.disconnecting = True
+        proto.request(b"a", None, "set")
+        self.assertEqual((transport.flushes, transport.pending_writes), (0, [b"a"]))
+
+    def test_write_error_goes_back_to_the_reactor(self) -> None:
+        proto = KTBinaryProtocol(Clock())
+        transport = _WriteDescriptor(error=ConnectionResetError())
+        proto.makeConnection(transport)
+        proto.request(b"a", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
+        self.assertEqual(transport.flushes, 1)
+        self.assertTrue(transport.restarted)  # registered again: the reactor sees the error

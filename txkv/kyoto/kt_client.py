@@ -23,18 +23,19 @@ from typing import (
     Union,
 )
 
-from twisted.internet.defer import Deferred, gatherResults, maybeDeferred, succeed
+from twisted.internet.defer import Deferred, fail, gatherResults, maybeDeferred
 from twisted.logger import Logger
 
 from txkv.errors import ParameterError
 from txkv.kyoto import kt_codec as bc
+from txkv.kyoto.client_base import ManagedClient
 from txkv.kyoto.kt_cursor import KTCursor, cursor_scanner
 from txkv.kyoto.kt_errors import KTBinaryError, http_error
 from txkv.kyoto.kt_http import HTTPResponse
 from txkv.kyoto.kt_protocol import KTBinaryFactory, KTBinaryProtocol, KTHTTPFactory, KTHTTPProtocol
 from txkv.kyoto.kt_tsv import decode_body, encode_request_body
 from txkv.kyoto.kt_values import ExpireTime, binary_xt, convert_xt
-from txkv.kyoto.serializers import KT_BINARY, decode_key, decode_text, encode_key, value_codec
+from txkv.kyoto.serializers import KT_BINARY, decode_text, encode_key
 from txkv.scanner import Scanner
 
 __all__ = ["KyotoTycoon"]
@@ -72,7 +73,7 @@ class RPCReply:
         return self.status == 200
 
 
-class KyotoTycoon:
+class KyotoTycoon(ManagedClient):
     """Client of a Kyoto Tycoon server (or txkv's embedded one).
 
     :param host: server host (ignored when ``nodes`` is given).
@@ -105,57 +106,28 @@ class KyotoTycoon:
         retry_policy: Optional[Callable[[int], float]] = None,
         connect_timeout: float = 10.0,
     ) -> None:
-        if reactor is None:
-            from twisted.internet import reactor as _reactor
-
-            reactor = _reactor
-        self.host = host
-        self.port = port
-        self.reactor = reactor
-        self.serializer = serializer
-        self.encode_value, self.decode_value = value_codec(serializer)
-        self.decode_keys = decode_keys
-        self.timeout = timeout
+        super().__init__(host, port, serializer, decode_keys, timeout, nodes=nodes,
+                         reactor=reactor, tls=tls, pool_size=pool_size,
+                         retry_policy=retry_policy, connect_timeout=connect_timeout)
         self.default_db = default_db
-        self.nodes: List[Any] = list(nodes) if nodes else [f"{host}:{port}"]
-        self.tls = tls
-        self.pool_size = pool_size
-        self.retry_policy = retry_policy
-        self.connect_timeout = connect_timeout
         self._binary: Any = None
         self._http: Any = None
+        self._binary_proto: Optional[KTBinaryProtocol] = None
+        self._http_proto: Optional[KTHTTPProtocol] = None
 
     # -- connections ------
-
-    def _manager(self, factory: Any) -> Any:
-        from txkv.connection import ConnectionManager
-
-        kwargs: Dict[str, Any] = {"reactor": self.reactor, "tls": self.tls,
-                                  "pool_size": self.pool_size,
-                                  "connect_timeout": self.connect_timeout}
-        if self.retry_policy is not None:
-            kwargs["retry_policy"] = self.retry_policy
-        manager = ConnectionManager(self.nodes, factory, **kwargs)
-        manager.startService()
-        return manager
-
-    def _connection(self, manager: Any) -> Deferred[Any]:
-        # fail fast (ReconnectError) once every node failed an attempt; never wait forever
-        d: Deferred[Any] = manager.whenConnected(failAfterFailures=1,
-                                                 timeout=self.connect_timeout)
-        return d
 
     def binary_connection(self) -> Deferred[KTBinaryProtocol]:
         """A live binary-protocol connection (connecting on first use)."""
         if self._binary is None:
-            self._binary = self._manager(KTBinaryFactory(self.reactor, self.timeout))
-        return self._connection(self._binary)
+            self._binary = self._start_manager(KTBinaryFactory(self.reactor, self.timeout))
+        return self._live_connection(self._binary)
 
     def http_connection(self) -> Deferred[KTHTTPProtocol]:
         """A live HTTP connection (connecting on first use)."""
         if self._http is None:
-            self._http = self._manager(KTHTTPFactory(self.reactor, self.timeout))
-        return self._connection(self._http)
+            self._http = self._start_manager(KTHTTPFactory(self.reactor, self.timeout))
+        return self._live_connection(self._http)
 
     def connect(self) -> Deferred[KyotoTycoon]:
         """Open the binary and HTTP connections now; fires with the client."""
@@ -166,6 +138,7 @@ class KyotoTycoon:
     def close(self) -> Deferred[None]:
         """Close every connection (pending requests fail with ConnectionLostError)."""
         stops: List[Deferred[Any]] = []
+        self._binary_proto = self._http_proto = None
         for name in ("_binary", "_http"):
             manager = getattr(self, name)
             setattr(self, name, None)
@@ -175,9 +148,6 @@ class KyotoTycoon:
 
     close_all = close
 
-    def checkin(self) -> None:
-        """Seed compatibility: connections are pooled automatically; nothing to return."""
-
     def set_database(self, db: int = 0) -> None:
         """Use ``db`` when a call names no database."""
         self.default_db = db
@@ -185,14 +155,17 @@ class KyotoTycoon:
     def _db(self, db: Optional[int]) -> int:
         return self.default_db if db is None else db
 
-    def _key(self, data: bytes) -> Any:
-        return decode_key(data, self.decode_keys)
-
     # -- binary protocol ------
 
     def _binary_request(self, frame: bytes, parser: Optional[bc.FrameParser],
                         op: str) -> Deferred[Any]:
+        proto = self._binary_proto
+        if self._ready(proto):
+            assert proto is not None
+            return proto.request(frame, parser, op)
+
         def send(proto: KTBinaryProtocol) -> Deferred[Any]:
+            self._binary_proto = proto
             return proto.request(frame, parser, op)
 
         return self.binary_connection().addCallback(send)
@@ -204,7 +177,7 @@ class KyotoTycoon:
         try:
             records = [(db, _b(key)) for db, key in db_key_list]
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         decode = self.decode_value if decode_values else bytes
 
         def convert(found: List[Tuple[int, bytes, bytes, int]]) -> List[Tuple[int, Any, Any, int]]:
@@ -222,8 +195,12 @@ class KyotoTycoon:
 
     def get(self, key: Any, db: Optional[int] = None, decode_value: bool = True) -> Deferred[Any]:
         """The value at ``key`` or None."""
-        return self.get_bulk_details([(self._db(db), key)], decode_value).addCallback(
-            lambda found: found[0][2] if found else None)
+        try:
+            frame = bc.encode_get_bulk([(self.default_db if db is None else db, _b(key))])
+        except Exception as e:
+            return fail(e)
+        return self._binary_request(frame, bc.GetBulkReplyParser(), "get").addCallback(
+            _first_value, self.decode_value if decode_value else bytes)
 
     def get_bytes(self, key: Any, db: Optional[int] = None) -> Deferred[Optional[bytes]]:
         """The raw bytes at ``key`` (no deserialization) or None."""
@@ -242,7 +219,7 @@ class KyotoTycoon:
         try:
             records = [(db, _b(k), encode(v), binary_xt(xt)) for db, k, v, xt in data]
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         parser = None if no_reply else bc.CountReplyParser(bc.MAGIC_SET_BULK)
         return self._binary_request(bc.encode_set_bulk(records, no_reply), parser, "set_bulk")
 
@@ -260,8 +237,14 @@ class KyotoTycoon:
             expire_time: ExpireTime = None, no_reply: bool = False,
             encode_value: bool = True) -> Deferred[Any]:
         """Store one value; fires with 1 (None with ``no_reply``)."""
-        return self.set_bulk_details([(self._db(db), key, value, expire_time)], no_reply,
-                                     encode_value)
+        try:
+            raw = self.encode_value(value) if encode_value else _b(value)
+            record = (self.default_db if db is None else db, _b(key), raw,
+                      binary_xt(expire_time))
+        except Exception as e:
+            return fail(e)
+        parser = None if no_reply else bc.CountReplyParser(bc.MAGIC_SET_BULK)
+        return self._binary_request(bc.encode_set_bulk([record], no_reply), parser, "set")
 
     def set_bytes(self, key: Any, value: bytes, db: Optional[int] = None,
                   expire_time: ExpireTime = None, no_reply: bool = False) -> Deferred[Any]:
@@ -274,7 +257,7 @@ class KyotoTycoon:
         try:
             records = [(db, _b(key)) for db, key in db_key_list]
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         parser = None if no_reply else bc.CountReplyParser(bc.MAGIC_REMOVE_BULK)
         return self._binary_request(bc.encode_remove_bulk(records, no_reply), parser,
                                     "remove_bulk")
@@ -301,7 +284,7 @@ class KyotoTycoon:
             items = [(_b(k), encode(v)) for k, v in data.items()]
             frame = bc.encode_play_script(_b(name), items, no_reply)
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         parser = None if no_reply else bc.PlayScriptReplyParser()
         decode = self.decode_value if decode_values else bytes
 
@@ -322,7 +305,7 @@ class KyotoTycoon:
             items = [(_b(k), _b(v)) for k, v in data.items()]
             frame = bc.encode_play_script(_b(name), items, no_reply)
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         parser = None if no_reply else bc.PlayScriptReplyParser()
         return self._binary_request(frame, parser, f"play_script {name}").addCallback(
             lambda out: None if out is None else dict(out))
@@ -343,7 +326,7 @@ class KyotoTycoon:
         try:
             pairs.extend((_b(k), _b(v)) for k, v in params)
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         body = encode_request_body(pairs)
         path = b"/rpc/" + name.encode("ascii")
 
@@ -358,8 +341,17 @@ class KyotoTycoon:
                                  message.decode("utf-8", "replace"), op=name)
             return reply
 
-        d = succeed(connection) if connection is not None else self.http_connection()
-        return d.addCallback(send).addCallback(decode)
+        if connection is None and self._ready(self._http_proto):
+            connection = self._http_proto
+        if connection is not None:
+            return send(connection).addCallback(decode)
+
+        def remember(proto: KTHTTPProtocol) -> KTHTTPProtocol:
+            self._http_proto = proto
+            return proto
+
+        return self.http_connection().addCallback(remember).addCallback(send).addCallback(
+            decode)
 
     def _rpc_status(self, name: str, params: Sequence[Tuple[Any, Any]],
                     db: Optional[int] = None, **kw: Any) -> Deferred[bool]:
@@ -384,13 +376,16 @@ class KyotoTycoon:
         """Number of records in a database."""
         return self.status(db).addCallback(lambda s: int(s.get("count") or 0))
 
-    def size(self, db: Optional[int] = None) -> Deferred[int]:
-        """Size of a database in bytes (the seed's ``size`` property)."""
-        return self.status(db).addCallback(lambda s: int(s.get("size") or 0))
+    @property
+    def size(self) -> Deferred[int]:
+        """The seed's ``size`` property: size in bytes of the default database, as a Deferred
+        (``status(db)["size"]`` for another database)."""
+        return self.status().addCallback(lambda s: int(s.get("size") or 0))
 
-    def path(self, db: Optional[int] = None) -> Deferred[str]:
-        """Path of a database (the seed's ``path`` property)."""
-        return self.status(db).addCallback(lambda s: str(s.get("path", "")))
+    @property
+    def path(self) -> Deferred[str]:
+        """The seed's ``path`` property: path of the default database, as a Deferred."""
+        return self.status().addCallback(lambda s: str(s.get("path", "")))
 
     def databases(self) -> Deferred[List[str]]:
         """Paths of every database, by index."""
@@ -429,7 +424,7 @@ class KyotoTycoon:
         try:
             raw = self.encode_value(value) if encode_value else _b(value)
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         params = [(b"key", key), (b"value", raw)] + self._xt_params(expire_time)
         return self._rpc_status(proc, params, db)
 
@@ -474,7 +469,7 @@ class KyotoTycoon:
             params = self._xt_params(expire_time) + [
                 (b"_" + _b(k), encode(v)) for k, v in data.items()]
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         return self.rpc("set_bulk", params, db, atomic=atomic).addCallback(
             lambda r: int(r.data[b"num"]))
 
@@ -525,7 +520,7 @@ class KyotoTycoon:
         """Compare-and-swap: store ``new_val`` only if the value is ``old_val`` (None: absent);
         ``new_val`` None removes the record.  Fires True on success."""
         if old_val is None and new_val is None:
-            return _failed(ParameterError("cas needs old_val and/or new_val"))
+            return fail(ParameterError("cas needs old_val and/or new_val"))
         encode = self.encode_value if encode_value else _b
         params: List[Tuple[Any, Any]] = [(b"key", key)]
         try:
@@ -534,7 +529,7 @@ class KyotoTycoon:
             if new_val is not None:
                 params.append((b"nval", encode(new_val)))
         except Exception as e:
-            return _failed(e)
+            return fail(e)
         params += self._xt_params(expire_time)
         return self._rpc_status("cas", params, db)
 
@@ -678,11 +673,28 @@ class KyotoTycoon:
         """Same as :meth:`set_bulk`."""
         return self.set_bulk(__data, db, expire_time, **kwargs)
 
+    # The seed's dunders.  Python needs a plain int/bool from ``len()`` and ``in``, and drops
+    # what ``client[k] = v`` returns, so :meth:`len`, :meth:`contains`, :meth:`set_item` and
+    # :meth:`del_item` are the Deferred forms to use.
 
-def _failed(e: BaseException) -> Deferred[Any]:
-    d: Deferred[Any] = Deferred()
-    d.errback(e)
-    return d
+    def __getitem__(self, key_or_keydb: KeyOrKeyDb) -> Deferred[Any]:
+        """``client[key]`` / ``client[key, db]``: a Deferred of :meth:`get`."""
+        return self.item(key_or_keydb)
+
+    def __setitem__(self, key_or_keydb: KeyOrKeyDb, value_or_valueexpire: Any) -> None:
+        """``client[key] = value`` / ``client[key, db] = (value, expire_time)``: sends the
+        :meth:`set` (a failure is logged; use :meth:`set_item` to wait for it)."""
+        self._log_unobserved(self.set_item(key_or_keydb, value_or_valueexpire), "set")
+
+    def __delitem__(self, key_or_keydb: KeyOrKeyDb) -> None:
+        """``del client[key]``: sends the :meth:`remove` (use :meth:`del_item` to wait)."""
+        self._log_unobserved(self.del_item(key_or_keydb), "remove")
+
+
+
+def _first_value(found: List[Tuple[int, bytes, bytes, int]], decode: Callable[[bytes], Any]
+                 ) -> Any:
+    return decode(found[0][2]) if found else None
 
 
 def _number(raw: bytes, floats: bool = True) -> Any:

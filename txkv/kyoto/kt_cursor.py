@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
-from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.defer import Deferred, gatherResults, succeed
 
 from txkv.errors import ConnectionLostError, NotConnectedError
+from txkv.kyoto.client_base import first_error
 from txkv.kyoto.kt_protocol import KTHTTPProtocol
 from txkv.kyoto.kt_values import ExpireTime, convert_xt
 from txkv.scanner import PagedScanner, Scanner
@@ -44,7 +45,7 @@ class KTCursor:
                 d.errback(ConnectionLostError("the cursor's connection was lost",
                                               op=f"cursor {self.cursor_id}"))
                 return d
-            return _succeeded(self._conn)
+            return succeed(self._conn)
         if self._pinning is None:
             self._pinning = self.client.http_connection()
 
@@ -137,7 +138,7 @@ class KTCursor:
         """Delete the server-side cursor."""
         self.valid = False
         if self._conn is None and self._pinning is None:
-            return _succeeded(True)
+            return succeed(True)
 
         def ignore_lost(f: Any) -> bool:
             f.trap(ConnectionLostError, NotConnectedError)
@@ -167,7 +168,7 @@ class KTCursor:
             return items, True
 
         return gatherResults(calls, consumeErrors=True).addCallback(collect).addErrback(
-            _first_error)
+            first_error)
 
 
 def cursor_scanner(cursor: KTCursor, kind: str, page_size: int = 100) -> Scanner[Any]:
@@ -196,20 +197,6 @@ def cursor_scanner(cursor: KTCursor, kind: str, page_size: int = 100) -> Scanner
         return cursor.page(kind, page_size).addCallback(done)
 
     return PagedScanner(fetch, cursor.close)
-
-
-def _first_error(failure: Any) -> Any:
-    from twisted.internet.defer import FirstError
-
-    if failure.check(FirstError):
-        return failure.value.subFailure
-    return failure
-
-
-def _succeeded(value: Any) -> Deferred[Any]:
-    d: Deferred[Any] = Deferred()
-    d.callback(value)
-    return d
 
 
 def _relay(target: Deferred[Any]) -> Any:

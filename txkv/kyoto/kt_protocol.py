@@ -1,23 +1,19 @@
 """Twisted protocols of the Kyoto Tycoon client: binary frames, HTTP RPC, replication stream.
 
-Both request/reply protocols pipeline: every request appends a parser for its reply to a FIFO
-and a slot to a :class:`~txkv.pending.FifoPendingRequests`; replies are matched in order.  A
-cancelled or timed-out request keeps its slot, so its reply is read and dropped, never handed to
-the next request.  No-reply binary writes add nothing and fire at once.
+Both request/reply protocols pipeline on :class:`~txkv.kyoto.fifo_protocol.FifoProtocol`:
+replies are matched to requests in order.  No-reply binary writes add nothing and fire at once.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from typing import Any, Callable, Deque, Optional
+from typing import Any, Callable, Optional
 
-from twisted.internet.defer import Deferred, fail, succeed
-from twisted.internet.interfaces import IReactorTime
-from twisted.internet.protocol import Factory, Protocol, connectionDone
-from twisted.logger import Logger
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.protocol import Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from txkv.errors import ConnectionLostError, NotConnectedError, ProtocolError
+from txkv.errors import ConnectionLostError, ProtocolError
+from txkv.kyoto.fifo_protocol import FifoFactory, FifoProtocol
 from txkv.kyoto.kt_codec import (
     MAGIC_REPLICATION,
     AcceptReplyParser,
@@ -28,7 +24,6 @@ from txkv.kyoto.kt_codec import (
 )
 from txkv.kyoto.kt_errors import KTBinaryError
 from txkv.kyoto.kt_http import HTTPResponse, ResponseParser, encode_request
-from txkv.pending import FifoPendingRequests
 
 __all__ = [
     "KTBinaryProtocol",
@@ -38,105 +33,10 @@ __all__ = [
     "KTReplicationProtocol",
 ]
 
-_log = Logger(namespace="txkv.kyoto")
-
 _REPLICATION_ACK = bytes((MAGIC_REPLICATION,))
 
 
-def _peer_name(transport: Any) -> Optional[str]:
-    try:
-        peer = transport.getPeer()
-        return f"{peer.host}:{peer.port}"
-    except Exception:
-        return None
-
-
-class _FifoProtocol(Protocol):
-    """Ordered request/reply matching over one connection."""
-
-    def __init__(self, clock: Optional[IReactorTime] = None,
-                 timeout: Optional[float] = None) -> None:
-        if clock is None:
-            from twisted.internet import reactor as _reactor
-
-            clock = _reactor
-        assert clock is not None
-        self.clock = clock
-        self.pending = FifoPendingRequests(clock, timeout)
-        self._parsers: Deque[Any] = deque()
-        self._buf = bytearray()
-        self.connected_at: Optional[float] = None
-        self.usable = False
-        self.on_close: Optional[Callable[[_FifoProtocol], None]] = None
-
-    @property
-    def in_flight(self) -> int:
-        return len(self._parsers)
-
-    def connectionMade(self) -> None:
-        self.pending.node = _peer_name(self.transport)
-        self.usable = True
-        self.connected_at = self.clock.seconds()
-
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self.usable = False
-        self._parsers.clear()
-        self.pending.fail_all(ConnectionLostError(
-            f"connection lost: {reason.getErrorMessage()}", node=self.pending.node))
-        if self.on_close is not None:
-            self.on_close(self)
-
-    def _send(self, data: bytes, parser: Any, op: str, timeout: Optional[float]) -> Deferred[Any]:
-        if not self.usable or self.transport is None:
-            return fail(NotConnectedError("connection is closed", node=self.pending.node, op=op))
-        d = self.pending.add(op, timeout)
-        self._parsers.append(parser)
-        self.transport.write(data)
-        return d
-
-    def dataReceived(self, data: bytes) -> None:
-        buf = self._buf
-        buf += data
-        off = 0
-        parsers = self._parsers
-        try:
-            with memoryview(buf) as view:
-                while parsers and off < len(buf):
-                    consumed = parsers[0].parse(view[off:])
-                    if consumed is None:
-                        break
-                    off += consumed
-                    self._deliver(parsers.popleft())
-        except ProtocolError as e:
-            self._protocol_error(e)
-            return
-        if off:
-            del buf[:off]
-        if buf and not parsers:
-            self._protocol_error(ProtocolError(
-                f"{len(buf)} unexpected bytes from the server", node=self.pending.node))
-
-    def _deliver(self, parser: Any) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _protocol_error(self, err: ProtocolError) -> None:
-        _log.warn("KT protocol error from {node}: {error}", node=self.pending.node, error=err)
-        self.usable = False
-        self._parsers.clear()
-        self._buf = bytearray()
-        self.pending.fail_all(err)
-        if self.transport is not None:
-            self.transport.loseConnection()
-
-    def close(self) -> Deferred[None]:
-        """Close the connection; pending requests fail with ConnectionLostError."""
-        self.usable = False
-        if self.transport is not None:
-            self.transport.loseConnection()
-        return succeed(None)
-
-
-class KTBinaryProtocol(_FifoProtocol):
+class KTBinaryProtocol(FifoProtocol):
     """Binary protocol connection: :meth:`request` sends a frame and parses its reply."""
 
     def request(self, frame: bytes, parser: Optional[FrameParser], op: str,
@@ -145,9 +45,8 @@ class KTBinaryProtocol(_FifoProtocol):
         for no-reply requests)."""
         if parser is None:
             if not self.usable or self.transport is None:
-                return fail(NotConnectedError("connection is closed", node=self.pending.node,
-                                              op=op))
-            self.transport.write(frame)
+                return self._refuse(op)
+            self._write(frame)
             return succeed(None)
         return self._send(frame, parser, op, timeout)
 
@@ -160,7 +59,7 @@ class KTBinaryProtocol(_FifoProtocol):
             self.pending.reply(result)
 
 
-class KTHTTPProtocol(_FifoProtocol):
+class KTHTTPProtocol(FifoProtocol):
     """A pipelining HTTP/1.1 keep-alive client connection for ``/rpc/...`` calls."""
 
     host_header = b"localhost"
@@ -198,27 +97,13 @@ class KTHTTPProtocol(_FifoProtocol):
         super().connectionLost(reason)
 
 
-class _FactoryBase(Factory):
-    protocol_class: Any = None
-
-    def __init__(self, clock: Optional[IReactorTime] = None,
-                 timeout: Optional[float] = None) -> None:
-        self.clock = clock
-        self.timeout = timeout
-
-    def buildProtocol(self, addr: Any) -> Protocol:
-        proto: Protocol = self.protocol_class(self.clock, self.timeout)
-        proto.factory = self
-        return proto
-
-
-class KTBinaryFactory(_FactoryBase):
+class KTBinaryFactory(FifoFactory):
     """Builds :class:`KTBinaryProtocol` with a clock and a default request timeout."""
 
     protocol_class = KTBinaryProtocol
 
 
-class KTHTTPFactory(_FactoryBase):
+class KTHTTPFactory(FifoFactory):
     """Builds :class:`KTHTTPProtocol` with a clock and a default request timeout."""
 
     protocol_class = KTHTTPProtocol

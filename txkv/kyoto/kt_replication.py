@@ -15,12 +15,11 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Sequence, Tuple
 
 from twisted.internet.defer import Deferred
-from twisted.internet.endpoints import TCP4ClientEndpoint
-from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txkv.endpoints import parse_node
 from txkv.kyoto.kt_protocol import KTReplicationProtocol
 from txkv.kyoto.kt_values import OP_SET, decode_ulog
 from txkv.scanner import Scanner
@@ -31,13 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["ReplicationScanner"]
 
 _log = Logger(namespace="txkv.kyoto.replication")
-
-
-def _endpoint(reactor: Any, node: Any) -> Any:
-    if IStreamClientEndpoint.providedBy(node):
-        return node
-    host, _, port = str(node).rpartition(":")
-    return TCP4ClientEndpoint(reactor, host or "127.0.0.1", int(port))
 
 
 class ReplicationScanner(Scanner[Dict[str, Any]]):
@@ -81,13 +73,10 @@ class ReplicationScanner(Scanner[Dict[str, Any]]):
         nodes = self.client.nodes
         node = nodes[self._node_index % len(nodes)]
         proto = KTReplicationProtocol(self.ts, self.sid, self._on_log, self.white_sid)
-        endpoint = _endpoint(self.reactor, node)
+        # the same node parsing (and TLS wrapping) as the client's connection manager
+        endpoint = parse_node(node, self.reactor, self.client.tls,
+                              timeout=self.client.connect_timeout).endpoint
         d = endpoint.connect(Factory.forProtocol(lambda: proto))
-        tls = self.client.tls
-        if tls is not None:  # pragma: no cover - exercised with the TLS helper
-            from twisted.internet.endpoints import wrapClientTLS
-
-            d = wrapClientTLS(tls, endpoint).connect(Factory.forProtocol(lambda: proto))
 
         def connected(_: Any) -> None:
             self._proto = proto

@@ -106,25 +106,30 @@ def unpack_int(data: bytes) -> int:
     return int(_INT64.unpack(data)[0])
 
 
-def split_double(value: float) -> Tuple[int, int]:
-    """``(integral, fraction * 10**15)`` as KT stores a double (fraction truncated to zero)."""
+def split_double(value: float, unit: int = DEC_UNIT) -> Tuple[int, int]:
+    """``(integral, fraction * unit)``, both carrying the sign: how Kyoto Tycoon
+    (``unit`` 10**15) and Tokyo Tyrant (10**12) store and send a double; the fraction is
+    truncated towards zero, NaN is ``(INT64_MIN, INT64_MIN)``, beyond int64 saturates."""
     if math.isnan(value):
         return INT64_MIN, INT64_MIN
     if math.isinf(value):
         return (INT64_MAX, 0) if value > 0 else (INT64_MIN, 0)
-    fract, integ = math.modf(value)
-    return int(integ), int(fract * DEC_UNIT)
+    fract, whole = math.modf(value)
+    integ = int(whole)
+    if not INT64_MIN <= integ <= INT64_MAX:
+        return (INT64_MAX if value > 0 else INT64_MIN), 0
+    return integ, int(fract * unit)
 
 
-def join_double(integ: int, fract: int) -> float:
-    """The double stored as ``(integral, fraction * 10**15)``."""
+def join_double(integ: int, fract: int, unit: int = DEC_UNIT) -> float:
+    """The double stored as ``(integral, fraction * unit)``."""
     if integ == INT64_MIN and fract == INT64_MIN:
         return math.nan
     if integ == INT64_MAX:
         return math.inf
     if integ == INT64_MIN:
         return -math.inf
-    return integ + fract / DEC_UNIT
+    return integ + fract / unit
 
 
 def pack_double(value: float) -> bytes:

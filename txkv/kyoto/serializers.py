@@ -37,6 +37,7 @@ __all__ = [
     "encode_key",
     "decode_key",
     "decode_text",
+    "to_bytes",
 ]
 
 KT_BINARY = "binary"
@@ -52,7 +53,7 @@ Encoder = Callable[[Any], bytes]
 Decoder = Callable[[bytes], Any]
 
 
-def _to_bytes(value: Any) -> bytes:
+def to_bytes(value: Any) -> bytes:
     """str -> UTF-8, bytes-like -> bytes, anything else -> UTF-8 of ``str(value)``."""
     if isinstance(value, bytes):
         return value
@@ -78,8 +79,8 @@ def _identity(data: bytes) -> bytes:
 
 
 _CODECS = {
-    KT_BINARY: (_to_bytes, decode_text),
-    KT_NONE: (_to_bytes, _identity),
+    KT_BINARY: (to_bytes, decode_text),
+    KT_NONE: (to_bytes, _identity),
     KT_JSON: (_base.JSON.dumps, _base.JSON.loads),
     KT_MSGPACK: (_base.MSGPACK.dumps, _base.MSGPACK.loads),
     KT_PICKLE: (_base.PICKLE.dumps, _base.PICKLE.loads),
@@ -107,7 +108,7 @@ def encode_key(key: Any) -> bytes:
     """The wire form of a key (str -> UTF-8, bytes as is, other -> ``str(key)``)."""
     if key is None:
         raise SerializationError("a key cannot be None")
-    return _to_bytes(key)
+    return to_bytes(key)
 
 
 def decode_key(data: bytes, decode_keys: bool = True) -> Union[str, bytes]:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any, List, Sequence
 
-from twisted.application.internet import StreamServerEndpointService
-from twisted.application.service import IService, MultiService, Service
-from twisted.internet.endpoints import serverFromString
+from twisted.application.service import IService
 from twisted.python import usage
 
 
@@ -37,27 +35,15 @@ class Options(usage.Options):
             self["databases"] = list(databases)
 
 
-class _StorageCloser(Service):
-    def __init__(self, storage: Any) -> None:
-        self.storage = storage
-
-    def stopService(self) -> None:
-        super().stopService()
-        self.storage.close()
-
-
 def makeService(options: Any) -> IService:
     """The server service: a listening endpoint plus storage shutdown."""
     from twisted.internet import reactor
 
     from txkv.kyoto.kt_server import KTServerFactory, build_state
+    from txkv.kyoto.service import server_service
 
     databases: List[str] = options["databases"]
     state = build_state(databases, options["data"], reactor, options["script"],
                         options["sid"], bool(options["ulog"]))
-    top = MultiService()
-    _StorageCloser(state.storage).setServiceParent(top)  # type: ignore[attr-defined]
-    endpoint = serverFromString(reactor, options["listen"])
-    StreamServerEndpointService(endpoint, KTServerFactory(state, options["heartbeat"])
-                                ).setServiceParent(top)
-    return top
+    return server_service(options["listen"], KTServerFactory(state, options["heartbeat"]),
+                          state.storage, reactor)  # type: ignore[attr-defined]

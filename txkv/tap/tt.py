@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from twisted.application.internet import StreamServerEndpointService
-from twisted.application.service import IService, MultiService, Service
-from twisted.internet.endpoints import serverFromString
+from twisted.application.service import IService
 from twisted.python import usage
 
 
@@ -37,25 +35,13 @@ class Options(usage.Options):
             raise usage.UsageError(f"--kind must be hash, btree or table, not {self['kind']}")
 
 
-class _StorageCloser(Service):
-    def __init__(self, storage: Any) -> None:
-        self.storage = storage
-
-    def stopService(self) -> None:
-        super().stopService()
-        self.storage.close()
-
-
 def makeService(options: Any) -> IService:
     """The server service: a listening endpoint plus storage shutdown."""
     from twisted.internet import reactor
 
+    from txkv.kyoto.service import server_service
     from txkv.kyoto.tyrant.server import TTServerFactory, open_database
 
     db = open_database(options["data"], options["kind"], ext_script=options["ext"],
                        sid=options["sid"])
-    top = MultiService()
-    _StorageCloser(db.storage).setServiceParent(top)
-    endpoint = serverFromString(reactor, options["listen"])
-    StreamServerEndpointService(endpoint, TTServerFactory(db)).setServiceParent(top)
-    return top
+    return server_service(options["listen"], TTServerFactory(db), db.storage, reactor)

@@ -17,5 +17,5 @@ def test_bench_tt_json_report() -> None:
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     text = json.dumps(report)
-    for name in ("txkv sequential", "txkv pipelined x64", "blocking socket (thread)"):
+    for name in ("txkv sequential", "txkv pipelined x64", "blocking socket"):
         assert name in text

@@ -20,19 +20,13 @@ from typing import (
     Union,
 )
 
-from twisted.internet.defer import Deferred, gatherResults, maybeDeferred, succeed
+from twisted.internet.defer import Deferred, fail, gatherResults, maybeDeferred, succeed
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 
 from txkv.errors import ParameterError, ServerError
-from txkv.kyoto.serializers import (
-    KT_BINARY,
-    TT_TABLE,
-    decode_key,
-    decode_text,
-    encode_key,
-    value_codec,
-)
+from txkv.kyoto.client_base import ManagedClient, first_error
+from txkv.kyoto.serializers import KT_BINARY, TT_TABLE, decode_text, encode_key, value_codec
+from txkv.kyoto.serializers import to_bytes as _to_bytes
 from txkv.kyoto.tyrant import codec
 from txkv.kyoto.tyrant.codec import Cmd, Reply
 from txkv.kyoto.tyrant.protocol import TokyoTyrantFactory, TokyoTyrantProtocol
@@ -57,16 +51,6 @@ _KEYS_BATCH = 64  # iternext requests pipelined at once by keys()
 
 class TokyoTyrantError(ServerError):
     """The server answered a request with a failure code."""
-
-
-def _to_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, (bytearray, memoryview)):
-        return bytes(value)
-    return str(value).encode("utf-8")
 
 
 def _encode_table(columns: Mapping[Any, Any]) -> bytes:
@@ -95,7 +79,7 @@ def _pack_query(args: Sequence[Any]) -> bytes:
     return b"\0".join(_to_bytes(a) for a in args)
 
 
-class TokyoTyrant:
+class TokyoTyrant(ManagedClient):
     """Client of a Tokyo Tyrant server (or txkv's embedded one).
 
     :param host: server host (ignored when ``nodes`` is given).
@@ -127,44 +111,25 @@ class TokyoTyrant:
         retry_policy: Optional[Callable[[int], float]] = None,
         connect_timeout: float = 10.0,
     ) -> None:
-        if reactor is None:
-            from twisted.internet import reactor as _reactor
-
-            reactor = _reactor
-        self.host = host
-        self.port = port
-        self.reactor = reactor
-        self.serializer = serializer
-        if isinstance(serializer, str) and serializer.lower() == TT_TABLE:
-            self.encode_value, self.decode_value = table_codec()
-        else:
-            self.encode_value, self.decode_value = value_codec(serializer)
-        self.decode_keys = decode_keys
-        self.timeout = timeout
-        self.nodes: List[Any] = list(nodes) if nodes else [f"{host}:{port}"]
-        self.tls = tls
-        self.pool_size = pool_size
-        self.retry_policy = retry_policy
-        self.connect_timeout = connect_timeout
+        super().__init__(host, port, serializer, decode_keys, timeout, nodes=nodes,
+                         reactor=reactor, tls=tls, pool_size=pool_size,
+                         retry_policy=retry_policy, connect_timeout=connect_timeout)
         self._manager: Any = None
+        self._proto: Optional[TokyoTyrantProtocol] = None
+
+    @staticmethod
+    def _value_codec(serializer: Any) -> Tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
+        if isinstance(serializer, str) and serializer.lower() == TT_TABLE:
+            return table_codec()
+        return value_codec(serializer)
 
     # -- connections ------------------------------------------------------------------------
 
     def connection(self) -> Deferred[TokyoTyrantProtocol]:
         """A live connection (the connection manager starts on first use)."""
         if self._manager is None:
-            from txkv.connection import ConnectionManager
-
-            kwargs: Dict[str, Any] = {"reactor": self.reactor, "tls": self.tls,
-                                      "pool_size": self.pool_size}
-            if self.retry_policy is not None:
-                kwargs["retry_policy"] = self.retry_policy
-            self._manager = ConnectionManager(
-                self.nodes, TokyoTyrantFactory(self.reactor, self.timeout), **kwargs)
-            self._manager.startService()
-        d: Deferred[TokyoTyrantProtocol] = self._manager.whenConnected(
-            timeout=self.connect_timeout)
-        return d
+            self._manager = self._start_manager(TokyoTyrantFactory(self.reactor, self.timeout))
+        return self._live_connection(self._manager)
 
     def connect(self) -> Deferred[TokyoTyrant]:
         """Connect now; fires with the client."""
@@ -173,29 +138,36 @@ class TokyoTyrant:
     def close(self) -> Deferred[None]:
         """Close every connection (pending requests fail with ConnectionLostError)."""
         manager, self._manager = self._manager, None
+        self._proto = None
         if manager is None:
             return succeed(None)
         return maybeDeferred(manager.stopService).addCallback(lambda _: None)
 
-    def checkin(self) -> None:
-        """Seed compatibility: connections are pooled automatically; nothing to return."""
-
     # -- plumbing ---------------------------------------------------------------------------
+
+    def _with_connection(self, use: Callable[[TokyoTyrantProtocol], Any]) -> Deferred[Any]:
+        proto = self._proto
+        if self._ready(proto):
+            assert proto is not None
+            return use(proto)
+
+        def remember(proto: TokyoTyrantProtocol) -> Any:
+            self._proto = proto
+            return use(proto)
+
+        return self.connection().addCallback(remember)
 
     def request(self, cmd: int, frame: bytes) -> Deferred[Reply]:
         """Send one encoded request; fire with its :class:`~txkv.kyoto.tyrant.codec.Reply`."""
-        return self.connection().addCallback(lambda proto: proto.request(cmd, frame))
+        return self._with_connection(lambda proto: proto.request(cmd, frame))
 
     def pipeline(self, requests: Sequence[Tuple[int, bytes]]) -> Deferred[List[Reply]]:
         """Send several requests in one write on one connection; fire with every reply."""
         def send(proto: TokyoTyrantProtocol) -> Deferred[List[Reply]]:
             return gatherResults(proto.pipeline(requests), consumeErrors=True).addErrback(
-                _first_error)
+                first_error)
 
-        return self.connection().addCallback(send)
-
-    def _key(self, data: bytes) -> Any:
-        return decode_key(data, self.decode_keys)
+        return self._with_connection(send)
 
     def _value(self, data: bytes, decode: bool = True) -> Any:
         return self.decode_value(data) if decode else data
@@ -259,7 +231,7 @@ class TokyoTyrant:
             frame = codec.encode_putshl(encode_key(key), self._encode(value, encode_value),
                                         int(width))
         except ValueError as e:
-            return _failed(ParameterError(str(e), op="putshl"))
+            return fail(ParameterError(str(e), op="putshl"))
         return self._code(Cmd.PUTSHL, frame)
 
     def remove(self, key: Any) -> Deferred[int]:
@@ -336,7 +308,11 @@ class TokyoTyrant:
         args = [item for pair in pairs for item in pair]
         return self._misc(b"putlist", args, True).addCallback(lambda items: items is not None)
 
-    update = set_bulk
+    def update(self, __data: Optional[Mapping[Any, Any]] = None, db: Any = None,
+               expire_time: Any = None, **kwargs: Any) -> Deferred[bool]:
+        """Same as :meth:`set_bulk` (the seed's signature; Tokyo Tyrant has no databases or
+        expiry, so ``db`` and ``expire_time`` are ignored)."""
+        return self.set_bulk(__data, **kwargs)
 
     def remove_bulk(self, keys: Iterable[Any]) -> Deferred[bool]:
         """Remove many keys (misc ``outlist``; missing keys are ignored)."""
@@ -361,7 +337,7 @@ class TokyoTyrant:
         pairs, values serialized).  Fires False on failure, True on success without result
         elements, else the list of raw result elements (bytes)."""
         if keys is not None and data is not None:
-            return _failed(ParameterError("misc() takes keys or data, not both", op="misc"))
+            return fail(ParameterError("misc() takes keys or data, not both", op="misc"))
         args: List[bytes] = [encode_key(k) for k in (keys or [])]
         for k, v in (data or {}).items():
             args += [encode_key(k), self.encode_value(v)]
@@ -469,7 +445,7 @@ class TokyoTyrant:
         lines into tab-separated pairs.  A failing function raises TokyoTyrantError.
         """
         if lock_records and lock_all:
-            return _failed(ParameterError("lock_records and lock_all are exclusive", op="ext"))
+            return fail(ParameterError("lock_records and lock_all are exclusive", op="ext"))
         opts = 1 if lock_records else 2 if lock_all else 0
         bvalue = b"" if value is None else self._encode(value, encode_value)
         frame = codec.encode_ext(_to_bytes(name), b"" if key is None else encode_key(key),
@@ -681,11 +657,11 @@ class TokyoTyrant:
 
     # -- mapping-style helpers --------------------------------------------------------------
 
-    def __getitem__(self, item: Any) -> Deferred[Any]:
+    def __getitem__(self, key: Any) -> Deferred[Any]:
         """``client[key]`` (a Deferred); ``client[start:stop]`` is :meth:`get_range`."""
-        if isinstance(item, slice):
-            return self.get_range(item.start, item.stop)
-        return self.get(item)
+        if isinstance(key, slice):
+            return self.get_range(key.start, key.stop)
+        return self.get(key)
 
     item = __getitem__
 
@@ -701,17 +677,19 @@ class TokyoTyrant:
         """``key in client`` as a Deferred."""
         return self.exists(key)
 
+    # Python needs a plain int/bool from ``len()`` and ``in`` and drops what ``client[k] = v``
+    # returns: :meth:`len`, :meth:`contains`, :meth:`set_item`, :meth:`del_item` are the
+    # Deferred forms.
 
-def _first_error(failure: Failure) -> Failure:
-    """gatherResults wraps the first failure in FirstError: unwrap it."""
-    sub = getattr(failure.value, "subFailure", None)
-    return sub if isinstance(sub, Failure) else failure
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """``client[key] = value``: sends the :meth:`set` (a failure is logged; use
+        :meth:`set_item` to wait for it)."""
+        self._log_unobserved(self.set_item(key, value), "set")
 
+    def __delitem__(self, key: Any) -> None:
+        """``del client[key]``: sends the :meth:`remove` (use :meth:`del_item` to wait)."""
+        self._log_unobserved(self.del_item(key), "remove")
 
-def _failed(e: BaseException) -> Deferred[Any]:
-    d: Deferred[Any] = Deferred()
-    d.errback(e)
-    return d
 
 
 def _number(text: str) -> Any:
@@ -722,4 +700,3 @@ def _number(text: str) -> Any:
     if dot and whole.isdigit() and frac.isdigit():
         return float(text)
     return text
-

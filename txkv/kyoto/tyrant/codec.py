@@ -12,11 +12,11 @@ and the table-database record form (:func:`encode_table` / :func:`decode_table`)
 
 from __future__ import annotations
 
-import math
 import struct
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from txkv.errors import ProtocolError
+from txkv.kyoto.kt_values import INT64_MAX, INT64_MIN, join_double, split_double
 
 __all__ = [
     "MAGIC",
@@ -32,6 +32,8 @@ __all__ = [
     "RequestParser",
     "pack_double",
     "unpack_double",
+    "INT64_MAX",
+    "INT64_MIN",
     "encode_table",
     "decode_table",
 ]
@@ -41,8 +43,6 @@ MAX_ARG_SIZE = 256 << 20  # ttserver MAXARGSIZ
 MAX_ARG_NUM = 1 << 20  # ttserver MAXARGNUM
 MAX_NAME_SIZE = 1024  # ext/misc function names are shorter than this
 TRILLION = 1_000_000_000_000
-INT64_MAX = (1 << 63) - 1
-INT64_MIN = -(1 << 63)
 
 
 class Cmd:
@@ -130,26 +130,12 @@ _CODE_i = struct.Struct(">Bi")
 
 def pack_double(value: float) -> Tuple[int, int]:
     """The wire form of a double: ``(integral, fraction * 10**12)``, both carrying the sign."""
-    if math.isnan(value):
-        return INT64_MIN, INT64_MIN
-    if math.isinf(value):
-        return (INT64_MAX if value > 0 else INT64_MIN), 0
-    frac, whole = math.modf(value)
-    integ = int(whole)
-    if not INT64_MIN <= integ <= INT64_MAX:
-        return (INT64_MAX if value > 0 else INT64_MIN), 0
-    return integ, int(frac * TRILLION)
+    return split_double(value, TRILLION)
 
 
 def unpack_double(integ: int, fract: int) -> float:
     """Inverse of :func:`pack_double`."""
-    if integ == INT64_MIN and fract == INT64_MIN:
-        return math.nan
-    if integ == INT64_MAX:
-        return math.inf
-    if integ == INT64_MIN:
-        return -math.inf
-    return integ + fract / TRILLION
+    return join_double(integ, fract, TRILLION)
 
 
 # -- table records --------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""In-order request/reply matching over one connection, shared by the Kyoto Tycoon (binary and
+HTTP) and Tokyo Tyrant client protocols.
+
+Every request that expects a reply appends a resumable parser for that reply to a FIFO and a slot
+to a :class:`~txkv.pending.FifoPendingRequests`; replies are parsed in order from one buffer.  A
+cancelled or timed-out request keeps its slot, so its reply is read and dropped, never handed to
+the next request.  Bytes nobody asked for, or a malformed reply, fail every pending request with
+:class:`~txkv.errors.ProtocolError` and close the connection.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Deque, Optional
+
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.protocol import Factory, Protocol, connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from txkv.errors import ConnectionLostError, NotConnectedError, ProtocolError
+from txkv.pending import FifoPendingRequests
+
+__all__ = ["FifoProtocol", "FifoFactory", "peer_name"]
+
+_log = Logger(namespace="txkv.kyoto")
+
+
+def peer_name(transport: Any) -> Optional[str]:
+    """``"host:port"`` of the transport's peer, or None when it has no address."""
+    try:
+        peer = transport.getPeer()
+        return f"{peer.host}:{peer.port}"
+    except Exception:
+        return None
+
+
+class FifoProtocol(Protocol):
+    """A pipelining client connection whose server answers requests in order.
+
+    Subclasses send with :meth:`_send` (or append to ``_parsers`` and ``pending`` themselves) and
+    may override :meth:`_deliver` to turn a parsed reply into a result or an error.
+
+    :param clock: runs request timeouts (default: the global reactor).
+    :param timeout: default seconds before a request fails (None: never).
+    """
+
+    #: Names the store in log messages.
+    store = "KT"
+
+    def __init__(self, clock: Optional[IReactorTime] = None,
+                 timeout: Optional[float] = None) -> None:
+        if clock is None:
+            from twisted.internet import reactor as _reactor
+
+            clock = _reactor
+        assert clock is not None
+        self.clock = clock
+        self.pending = FifoPendingRequests(clock, timeout)
+        self._parsers: Deque[Any] = deque()
+        self._buf = bytearray()
+        self.usable = False
+
+    @property
+    def in_flight(self) -> int:
+        """Replies still expected (including those of abandoned requests)."""
+        return len(self._parsers)
+
+    def connectionMade(self) -> None:
+        self.pending.node = peer_name(self.transport)
+        self.usable = True
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.usable = False
+        self._parsers.clear()
+        self.pending.fail_all(ConnectionLostError(
+            f"connection lost: {reason.getErrorMessage()}", node=self.pending.node))
+
+    def _refuse(self, op: Optional[str]) -> Deferred[Any]:
+        return fail(NotConnectedError("connection is closed", node=self.pending.node, op=op))
+
+    def _send(self, data: bytes, parser: Any, op: str, timeout: Optional[float]) -> Deferred[Any]:
+        """Write ``data``; the next unanswered reply is read by ``parser``."""
+        if not self.usable or self.transport is None:
+            return self._refuse(op)
+        d = self.pending.add(op, timeout)
+        self._parsers.append(parser)
+        self._write(data)
+        return d
+
+    def _write(self, data: bytes) -> None:
+        """Write ``data``; when it is the only request in flight, flush it at once instead of on
+        the reactor's next turn (a sequential caller saves a reactor iteration per request;
+        pipelined requests keep being coalesced into one write)."""
+        transport = self.transport
+        assert transport is not None
+        transport.write(data)
+        if len(self._parsers) <= 1 and not getattr(transport, "disconnecting", True):
+            flush = getattr(transport, "doWrite", None)  # IWriteDescriptor (TCP transports)
+            if flush is not None and flush() is not None:
+                # a write error: let the reactor find it on its own doWrite and close
+                transport.startWriting()  # type: ignore[attr-defined]
+
+    def dataReceived(self, data: bytes) -> None:
+        buf = self._buf
+        buf += data
+        off = 0
+        parsers = self._parsers
+        try:
+            with memoryview(buf) as view:
+                while parsers and off < len(buf):
+                    consumed = parsers[0].parse(view[off:])
+                    if consumed is None:
+                        break
+                    off += consumed
+                    self._deliver(parsers.popleft())
+        except ProtocolError as e:
+            self._protocol_error(e)
+            return
+        if off:
+            del buf[:off]
+        if buf and not parsers:
+            self._protocol_error(ProtocolError(
+                f"{len(buf)} unexpected bytes from the server", node=self.pending.node))
+
+    def _deliver(self, parser: Any) -> None:
+        """Hand a complete reply to the oldest pending request."""
+        self.pending.reply(parser.result)
+
+    def _protocol_error(self, err: ProtocolError) -> None:
+        _log.warn("{store} protocol error from {node}: {error}", store=self.store,
+                  node=self.pending.node, error=err)
+        self.usable = False
+        self._parsers.clear()
+        self._buf = bytearray()
+        self.pending.fail_all(err)
+        if self.transport is not None:
+            self.transport.loseConnection()
+
+    def close(self) -> Deferred[None]:
+        """Close the connection; pending requests fail with ConnectionLostError."""
+        self.usable = False
+        if self.transport is not None:
+            self.transport.loseConnection()
+        return succeed(None)
+
+
+class FifoFactory(Factory):
+    """Builds ``protocol_class(clock, timeout)`` connections."""
+
+    protocol_class: Any = FifoProtocol
+
+    def __init__(self, clock: Optional[IReactorTime] = None,
+                 timeout: Optional[float] = None) -> None:
+        self.clock = clock
+        self.timeout = timeout
+
+    def buildProtocol(self, addr: Any) -> Protocol:
+        proto: Protocol = self.protocol_class(self.clock, self.timeout)
+        proto.factory = self
+        return proto
