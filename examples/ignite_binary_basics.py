@@ -14,13 +14,13 @@ from typing import Any
 
 from _ignite_support import run
 
-from txkv.ignite import Client, GenericObjectMeta
+from txkv.ignite import Client, GenericObject, GenericObjectMeta
 from txkv.ignite.datatypes import IntObject, String
 from txkv.ignite.server import start_server
 
 
 # [define]
-class Person(metaclass=GenericObjectMeta, schema=OrderedDict([
+class Person(GenericObject, metaclass=GenericObjectMeta, schema=OrderedDict([
     ('first_name', String),
     ('last_name', String),
     ('age', IntObject),

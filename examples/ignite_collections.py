@@ -26,7 +26,7 @@ async def main(reactor: Any) -> None:
         my_cache = await client.get_or_create_cache('my cache')
 
         # [map]
-        value = OrderedDict([(1, 'test'), ('key', 2.0)])
+        value: Any = OrderedDict([(1, 'test'), ('key', 2.0)])
 
         # saving ordered dictionary
         type_id = MapObject.LINKED_HASH_MAP

@@ -13,10 +13,10 @@ from typing import Any
 
 from _ignite_support import run
 
-from txkv.ignite import Client, GenericObjectMeta
-from txkv.ignite.codec.ops import PROP_NAME, PROP_QUERY_ENTITIES, PROP_SQL_SCHEMA
+from txkv.ignite import Client, GenericObject, GenericObjectMeta
 from txkv.ignite.datatypes import DoubleObject, IntObject, String
 from txkv.ignite.errors import SQLError
+from txkv.ignite.prop_codes import PROP_NAME, PROP_QUERY_ENTITIES, PROP_SQL_SCHEMA
 from txkv.ignite.server import start_server
 
 # [settings]
@@ -64,6 +64,7 @@ STUDENT_CACHE_SETTINGS = {
 
 # [data_class]
 class Student(
+    GenericObject,
     metaclass=GenericObjectMeta,
     type_name='SQL_PUBLIC_STUDENT_TYPE',
     schema=OrderedDict([

@@ -12,7 +12,8 @@ from _ignite_support import run
 from twisted.internet.task import deferLater
 
 from txkv.ignite import Client
-from txkv.ignite.codec.ops import PROP_EXPIRY_POLICY, PROP_NAME, ExpiryPolicy
+from txkv.ignite.datatypes import ExpiryPolicy
+from txkv.ignite.prop_codes import PROP_EXPIRY_POLICY, PROP_NAME
 from txkv.ignite.server import start_server
 
 

@@ -15,7 +15,8 @@ from _ignite_support import run
 
 from txkv.errors import ConnectionLostError, ReconnectError, RequestTimeoutError
 from txkv.ignite import Client
-from txkv.ignite.codec.ops import PROP_BACKUPS_NUMBER, PROP_CACHE_MODE, PROP_NAME, CacheMode
+from txkv.ignite.datatypes import CacheMode
+from txkv.ignite.prop_codes import PROP_BACKUPS_NUMBER, PROP_CACHE_MODE, PROP_NAME
 from txkv.ignite.server import start_server
 
 #: increments between two node shutdowns

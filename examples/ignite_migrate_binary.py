@@ -15,12 +15,12 @@ from typing import Any
 
 from _ignite_support import run
 
-from txkv.ignite import Cache, Client, GenericObjectMeta
+from txkv.ignite import Cache, Client, GenericObject, GenericObjectMeta
 from txkv.ignite.datatypes import BoolObject, DateObject, DecimalObject, LongObject, String
 from txkv.ignite.server import start_server
 
 
-class ExpenseVoucher(metaclass=GenericObjectMeta, schema=OrderedDict([
+class ExpenseVoucher(GenericObject, metaclass=GenericObjectMeta, schema=OrderedDict([
     ('date', DateObject),
     ('reported', BoolObject),
     ('purpose', String),
@@ -100,6 +100,7 @@ async def main(reactor: Any) -> None:
 
         # define new data class
         class ExpenseVoucherV2(
+            GenericObject,
             metaclass=GenericObjectMeta,
             type_name='ExpenseVoucher',
             schema=schema,

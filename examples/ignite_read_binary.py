@@ -14,7 +14,7 @@ from _ignite_support import run
 from ignite_sql import DROP_TABLE_QUERY, create_and_fill
 
 from txkv.ignite import Client
-from txkv.ignite.codec.ops import PROP_NAME, PROP_QUERY_ENTITIES
+from txkv.ignite.prop_codes import PROP_NAME, PROP_QUERY_ENTITIES
 from txkv.ignite.server import start_server
 
 
@@ -50,7 +50,7 @@ async def main(reactor: Any) -> None:
 
         # [scan]
         async with city_cache.scan() as cursor:
-            key, value = await cursor.get_next()
+            key, value = await cursor.__anext__()
         print(key.type_name.endswith('_KEY'), sorted(key.schema))
         # True ['COUNTRYCODE', 'ID']
         print(sorted(value.schema))

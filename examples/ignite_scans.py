@@ -29,13 +29,13 @@ class SlowConsumer:
         self.received: List[Tuple[str, int]] = []
         self.pauses = 0
 
-    def registerProducer(self, producer: IPushProducer, streaming: bool) -> None:
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
         self.producer = producer
 
     def unregisterProducer(self) -> None:
         self.producer = None
 
-    def write(self, entry: Tuple[str, int]) -> None:
+    def write(self, entry: Any) -> None:  # a (key, value) pair, not bytes
         self.received.append(entry)
         if len(self.received) % 5 == 0 and self.producer is not None:
             self.pauses += 1
@@ -71,7 +71,8 @@ async def main(reactor: Any) -> None:
 
         # [get_next]
         cursor = my_cache.scan(page_size=8)
-        first = await cursor.get_next()
+        first = await cursor.get_next()  # None once the cursor is exhausted
+        assert first is not None
         print('first entry is a pair:', len(first))
         await cursor.close()  # releases the server-side cursor
         # [/get_next]

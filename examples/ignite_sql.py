@@ -149,8 +149,8 @@ async def main(reactor: Any) -> None:
         # [city_info]
         async with client.sql(CITY_INFO_QUERY, query_args=[3802],
                               include_field_names=True) as cursor:
-            field_names = await cursor.get_next()
-            field_data = await cursor.get_next()
+            field_names = await cursor.__anext__()
+            field_data = await cursor.__anext__()
 
             print('City info:')
             for field_name, field_value in zip(field_names, field_data):

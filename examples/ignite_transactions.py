@@ -10,13 +10,12 @@ from typing import Any
 from _ignite_support import run
 
 from txkv.ignite import Client
-from txkv.ignite.codec.ops import (
-    PROP_CACHE_ATOMICITY_MODE,
-    PROP_NAME,
+from txkv.ignite.datatypes import (
     CacheAtomicityMode,
     TransactionConcurrency,
     TransactionIsolation,
 )
+from txkv.ignite.prop_codes import PROP_CACHE_ATOMICITY_MODE, PROP_NAME
 from txkv.ignite.server import start_server
 
 

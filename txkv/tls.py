@@ -42,8 +42,10 @@ from twisted.internet.interfaces import (
     IStreamClientEndpoint,
 )
 from twisted.internet.ssl import (
+    AcceptableCiphers,
     Certificate,
     CertificateOptions,
+    TLSVersion,
     optionsForClientTLS,
     platformTrust,
     trustRootFromCertificates,
@@ -223,6 +225,8 @@ def client_tls(
     key_password: Optional[Password] = None,
     verify: bool = True,
     acceptable_protocols: Optional[Sequence[bytes]] = None,
+    ciphers: Optional[str] = None,
+    minimum_version: Optional[TLSVersion] = None,
 ) -> IOpenSSLClientConnectionCreator:
     """A client TLS connection creator for a server reached as ``hostname``.
 
@@ -239,7 +243,11 @@ def client_tls(
     :param verify: ``False`` disables certificate *and* host name checks (CA options are then
         ignored) and logs a warning; use only for throw-away test setups.
     :param acceptable_protocols: ALPN protocol names, most preferred first.
-    :raises ParameterError: bad host name, unreadable file, bad PEM, key/certificate mismatch.
+    :param ciphers: an OpenSSL cipher string restricting the cipher suites offered.
+    :param minimum_version: the oldest TLS version accepted (a ``twisted.internet.ssl.
+        TLSVersion``; it can only raise Twisted's secure default).
+    :raises ParameterError: bad host name, unreadable file, bad PEM, key/certificate mismatch,
+        a cipher string matching no cipher.
     """
     _check_hostname(hostname)
     if not isinstance(verify, bool):
@@ -250,9 +258,17 @@ def client_tls(
     if client_cert is not None:
         identity = _load_identity(client_cert, client_key, key_password).options()
     protocols = list(acceptable_protocols) if acceptable_protocols is not None else None
+    if ciphers is not None:
+        identity["acceptableCiphers"] = AcceptableCiphers.fromOpenSSLCipherString(ciphers)
+    if minimum_version is not None:
+        identity["raiseMinimumTo"] = minimum_version
 
     if not verify:
-        options = CertificateOptions(verify=False, acceptableProtocols=protocols, **identity)
+        try:
+            options = CertificateOptions(verify=False, acceptableProtocols=protocols,
+                                         **identity)
+        except ValueError as e:
+            raise ParameterError(f"bad TLS options: {e}") from None
         unverified = _UnverifiedClientCreator(options, hostname)
         log.warn(
             "TLS verification is DISABLED for {hostname}: any certificate is accepted, so the "
@@ -270,7 +286,7 @@ def client_tls(
             extraCertificateOptions=identity,
         )
     except (ValueError, UnicodeError) as e:
-        raise ParameterError(f"bad TLS host name {hostname!r}: {e}") from None
+        raise ParameterError(f"bad TLS host name or options for {hostname!r}: {e}") from None
     return creator
 
 
@@ -293,6 +309,8 @@ class TLSOptions:
     key_password: Optional[Password] = attrs.field(default=None, repr=False)
     verify: bool = True
     acceptable_protocols: Optional[Sequence[bytes]] = None
+    ciphers: Optional[str] = None
+    minimum_version: Optional[TLSVersion] = None
 
     def creator_for(self, hostname: str) -> IOpenSSLClientConnectionCreator:
         """A connection creator verifying the server as ``hostname``."""
@@ -305,6 +323,8 @@ class TLSOptions:
             key_password=self.key_password,
             verify=self.verify,
             acceptable_protocols=self.acceptable_protocols,
+            ciphers=self.ciphers,
+            minimum_version=self.minimum_version,
         )
 
     def creator(self) -> IOpenSSLClientConnectionCreator:

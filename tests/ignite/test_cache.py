@@ -116,6 +116,8 @@ class CacheKVTests(MemoryClientCase):
         self.wait(c.remove_all())
         self.assertEqual(self.wait(c.get_size()), 0)
         self.wait(c.put("x", 1))
+        self.wait(c.clear([]))  # an empty key list clears nothing (None clears everything)
+        self.assertEqual(self.wait(c.get_size()), 1)
         self.wait(c.clear())
         self.assertEqual(self.wait(c.get_size()), 0)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections import OrderedDict
 from typing import Any, List
 
@@ -162,3 +163,48 @@ class PartitionAwarenessLoopbackTests(LoopbackCase):
             self.assertTrue(all(node.stats.keys for node in self.cluster.nodes))
 
         return self.run_coro(example())
+
+
+class TransportTests(LoopbackCase):
+    def test_tcp_nodelay(self) -> Deferred[Any]:
+        """Nagle is off on the client's sockets (small frames are not held back)."""
+        async def check() -> None:
+            protocol = await self.client.random_node()
+            handle = protocol.transport.getHandle()
+            self.assertNotEqual(handle.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 0)
+
+        return self.run_coro(check())
+
+
+class ConnectionReuseTests(LoopbackCase):
+    nodes = 2
+
+    def test_calls_reuse_the_connection_until_it_breaks(self) -> Deferred[Any]:
+        """Calls go straight to the connection the manager handed out; once it breaks,
+        the next call asks the manager again and lands on the other node."""
+        async def check() -> None:
+            client = Client(timeout=10.0, partition_aware=False)
+            await client.connect(self.cluster.addresses)
+            self.addCleanup(client.close)
+            cache = await client.get_or_create_cache("reuse")
+            await cache.put(1, "one")
+            first = client._ready_connection()
+            self.assertIsNotNone(first)
+            for i in range(5):
+                await cache.put(i, i)
+            self.assertIs(client._ready_connection(), first)
+            assert first is not None
+            first.transport.loseConnection()
+            self.assertIsNone(client._ready_connection())  # closing: not reused
+            for _ in range(20):
+                try:
+                    await cache.put(2, "two")
+                    break
+                except OSError:
+                    continue
+            second = client._ready_connection()
+            self.assertIsNotNone(second)
+            self.assertIsNot(second, first)
+            self.assertEqual(await cache.get(2), "two")
+
+        return self.run_coro(check())

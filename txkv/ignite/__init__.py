@@ -14,7 +14,46 @@ Every network method returns a Deferred.  Names are imported lazily, so the sans
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the lazily imported names, for type checkers
+    from txkv.ignite import datatypes, exceptions, prop_codes
+    from txkv.ignite.adapter import IgniteKeyValueStore
+    from txkv.ignite.binary import GenericObject, GenericObjectMeta
+    from txkv.ignite.cache import AioCache, Cache
+    from txkv.ignite.client import AioClient, Client
+    from txkv.ignite.cluster import Cluster
+    from txkv.ignite.codec.ops import (
+        CacheAtomicityMode,
+        CacheMode,
+        ClusterState,
+        ExpiryPolicy,
+        IndexType,
+        PartitionLossPolicy,
+        PeekModes,
+        RebalanceMode,
+        StatementType,
+        TransactionConcurrency,
+        TransactionIsolation,
+        WriteSynchronizationMode,
+    )
+    from txkv.ignite.cursors import ScanCursor, SqlCursor, SqlFieldsCursor
+    from txkv.ignite.errors import (
+        AuthenticationError,
+        BinaryTypeError,
+        CacheCreationError,
+        CacheError,
+        ClusterError,
+        HandshakeError,
+        NotSupportedByClusterError,
+        ParameterError,
+        ParseError,
+        ReconnectError,
+        SocketError,
+        SQLError,
+        TLSError,
+    )
+    from txkv.ignite.transactions import Transaction
 
 __all__ = [
     # client side
@@ -29,6 +68,7 @@ __all__ = [
     "SqlFieldsCursor",
     "IgniteKeyValueStore",
     "GenericObjectMeta",
+    "GenericObject",
     # data types and settings (pyignite.datatypes)
     "ExpiryPolicy",
     "CacheMode",
@@ -49,6 +89,7 @@ __all__ = [
     "SQLError",
     "ClusterError",
     "HandshakeError",
+    "TLSError",
     "AuthenticationError",
     "ParameterError",
     "ParseError",
@@ -73,6 +114,7 @@ _LAZY = {
     "SqlFieldsCursor": "txkv.ignite.cursors",
     "IgniteKeyValueStore": "txkv.ignite.adapter",
     "GenericObjectMeta": "txkv.ignite.binary",
+    "GenericObject": "txkv.ignite.binary",
 }
 _OPS_NAMES = (
     "ExpiryPolicy", "CacheMode", "CacheAtomicityMode", "WriteSynchronizationMode",
@@ -81,12 +123,13 @@ _OPS_NAMES = (
 )
 _ERROR_NAMES = (
     "CacheError", "BinaryTypeError", "CacheCreationError", "SQLError", "ClusterError",
-    "HandshakeError", "AuthenticationError", "ParameterError", "ParseError", "ReconnectError",
+    "HandshakeError", "TLSError", "AuthenticationError", "ParameterError", "ParseError",
+    "ReconnectError",
     "NotSupportedByClusterError", "SocketError",
 )
 _MODULES = {
     "datatypes": "txkv.ignite.datatypes",
-    "exceptions": "txkv.ignite.errors",
+    "exceptions": "txkv.ignite.exceptions",
     "prop_codes": "txkv.ignite.prop_codes",
 }
 for _name in _OPS_NAMES:

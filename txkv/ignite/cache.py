@@ -76,6 +76,8 @@ class Cache:
         self._expiry_policy = expiry_policy
         self._transaction = transaction
         self._settings: Optional[Dict[int, Any]] = None
+        # The prefix of requests outside transactions, built once.
+        self._plain_info = m.CacheInfo.build(self._cache_id, expiry_policy=expiry_policy)
 
     def __repr__(self) -> str:
         return f"<Cache {self._name!r} id={self._cache_id}>"
@@ -152,8 +154,7 @@ class Cache:
             if connection is None:
                 return fail(ParameterError("the transaction has not been started"))
             return connection.request(op_code, args)
-        return self._client._any_connection().addCallback(
-            lambda conn: conn.request(op_code, args))
+        return self._client._request(op_code, args)
 
     def _cache_op(self, op_code: int, make_args: Any) -> Deferred[Any]:
         tx = self._active_transaction()
@@ -164,18 +165,19 @@ class Cache:
         return self._send(op_code, args, tx)
 
     def _info_for(self, tx: Optional[Transaction]) -> m.CacheInfo:
+        if tx is None:
+            return self._plain_info
         return m.CacheInfo.build(self._cache_id, expiry_policy=self._expiry_policy,
-                                 tx_id=tx.tx_id if tx is not None else None)
+                                 tx_id=tx.tx_id)
 
     def _key_op(self, op_code: int, key: Any, key_hint: Any, args: Any) -> Deferred[Any]:
         tx = self._active_transaction()
         if tx is not None:
             return self._send(op_code, args._replace(cache=self._info_for(tx)), tx)
-        return self._client._connection_for_key(self._cache_id, key, key_hint).addCallback(
-            lambda conn: conn.request(op_code, args))
+        return self._client._key_request(self._cache_id, key, key_hint, op_code, args)
 
     def _info(self) -> m.CacheInfo:
-        return self._info_for(None)
+        return self._plain_info
 
     def _get_best_node(self, key: Any = None, key_hint: Any = None) -> Deferred[IgniteProtocol]:
         return self._client.get_best_node(self, key, key_hint)
@@ -191,9 +193,8 @@ class Cache:
             self._settings = dict(settings)
             return settings
 
-        return self._client._any_connection().addCallback(
-            lambda conn: conn.request(ops.OP_CACHE_GET_CONFIGURATION,
-                                      m.CacheOp(m.CacheInfo(self._cache_id)))
+        return self._client._request(
+            ops.OP_CACHE_GET_CONFIGURATION, m.CacheOp(m.CacheInfo(self._cache_id))
         ).addCallback(keep)
 
     def destroy(self) -> Deferred[None]:
@@ -201,9 +202,8 @@ class Cache:
         def done(result: object) -> None:
             self._client._affinity.forget(self._cache_id)
 
-        return self._client._any_connection().addCallback(
-            lambda conn: conn.request(ops.OP_CACHE_DESTROY, m.CacheIdOp(self._cache_id))
-        ).addCallback(done)
+        return self._client._request(ops.OP_CACHE_DESTROY, m.CacheIdOp(self._cache_id)
+                                     ).addCallback(done)
 
     # -- single keys ----------------------------------------------------------------------------
 
@@ -306,9 +306,13 @@ class Cache:
         return self._cache_op(ops.OP_CACHE_CLEAR_KEYS, lambda info: m.KeysOp(info, key_list))
 
     def clear(self, keys: Optional[List[Any]] = None) -> Deferred[None]:
-        """Remove every entry (or only ``keys``) without notifying listeners or writers."""
-        if keys:
-            return self.clear_keys(keys)
+        """Remove every entry (or only ``keys``) without notifying listeners or writers.
+
+        An empty ``keys`` list clears nothing (only ``None`` means the whole cache).
+        """
+        if keys is not None:
+            key_list = list(keys)
+            return self.clear_keys(key_list) if key_list else succeed(None)
         return self._cache_op(ops.OP_CACHE_CLEAR, m.CacheOp)
 
     def remove_keys(self, keys: Iterable[Any]) -> Deferred[None]:

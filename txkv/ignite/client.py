@@ -36,6 +36,7 @@ from typing import Any, Dict, Generator, List, Optional, Sequence, Tuple, Union
 
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.internet.ssl import TLSVersion
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -66,8 +67,9 @@ from txkv.ignite.errors import (
     MissingSchemaError,
     ParameterError,
     ReconnectError,
+    TLSError,
 )
-from txkv.ignite.protocol import Credentials, IgniteClientFactory, IgniteProtocol
+from txkv.ignite.protocol import Credentials, IgniteClientFactory, IgniteProtocol, tls_advice
 from txkv.ignite.transactions import Transaction
 from txkv.tls import TLSOptions
 
@@ -138,6 +140,34 @@ def _parse_settings(settings: Union[str, Dict[int, Any]]) -> Tuple[str, Optional
     raise ParameterError("You should supply at least cache name")
 
 
+def _minimum_tls_version(ssl_version: Any) -> Optional[TLSVersion]:
+    """The minimum TLS version for pyignite's ``ssl_version`` (an ``ssl.PROTOCOL_*`` constant,
+    an ``ssl.TLSVersion`` or a Twisted ``TLSVersion``); None: the secure default."""
+    if ssl_version is None:
+        return None
+    if any(ssl_version is version for version in TLSVersion.iterconstants()):
+        return ssl_version
+    by_name = {"TLSv1": TLSVersion.TLSv1_0, "TLSv1_1": TLSVersion.TLSv1_1,
+               "TLSv1_2": TLSVersion.TLSv1_2, "TLSv1_3": TLSVersion.TLSv1_3}
+    if isinstance(ssl_version, ssl.TLSVersion):
+        if ssl_version in (ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.MAXIMUM_SUPPORTED):
+            return None
+        found = by_name.get(ssl_version.name)
+    elif isinstance(ssl_version, ssl._SSLMethod):
+        if ssl_version in (ssl.PROTOCOL_TLS_CLIENT, ssl.PROTOCOL_TLS):
+            return None
+        found = by_name.get(ssl_version.name.replace("PROTOCOL_", ""))
+    else:
+        found = None
+    if found is None:
+        raise ParameterError(f"unsupported ssl_version {ssl_version!r}")
+    return found
+
+
+def _send(protocol: IgniteProtocol, op_code: int, args: Any) -> Deferred[Any]:
+    return protocol.request(op_code, args)
+
+
 def _ignite_reconnect_error(error: base_errors.ReconnectError) -> ReconnectError:
     """The pyignite-named ReconnectError for the connection manager's one."""
     return ReconnectError(error.message, errors=error.errors, node=error.node, op=error.op)
@@ -160,6 +190,9 @@ class Client:
         certificate and key for servers that require one.
     :param ssl_cert_reqs: ``ssl.CERT_NONE`` turns certificate *and* host name verification off
         (logged); anything else verifies (the default).
+    :param ssl_version: the oldest TLS version to accept (``ssl.PROTOCOL_TLSv1_2``,
+        ``ssl.TLSVersion.TLSv1_3``...); it can only raise the secure default, never lower it.
+    :param ssl_ciphers: an OpenSSL cipher string restricting the cipher suites offered.
     :param reactor: the reactor to connect with; :param clock: the clock for timeouts,
         heartbeats and retries (default: the reactor).
     :param pool_size: connections per node.
@@ -185,6 +218,8 @@ class Client:
         ssl_keyfile: Optional[str] = None,
         ssl_keyfile_password: Optional[str] = None,
         ssl_cert_reqs: Any = _UNSET,
+        ssl_version: Any = None,
+        ssl_ciphers: Optional[str] = None,
         reactor: Any = None,
         clock: Any = None,
         pool_size: int = 1,
@@ -212,7 +247,8 @@ class Client:
             credentials = Credentials(username, password)
         self._tls = self._tls_option(credentials is not None, use_ssl, tls, ssl_ca_certfile,
                                      ssl_certfile, ssl_keyfile, ssl_keyfile_password,
-                                     ssl_cert_reqs)
+                                     ssl_cert_reqs, _minimum_tls_version(ssl_version),
+                                     ssl_ciphers)
         self._codec = CodecContext(compact_footer=True if compact_footer is None
                                    else bool(compact_footer))
         self._affinity = AffinityMap(self._fetch_partitions, self._codec)
@@ -228,13 +264,17 @@ class Client:
         )
         self._manager: Optional[ConnectionManager] = None
         self._by_node_uuid: Dict[Any, List[IgniteProtocol]] = {}
+        #: The connection the manager handed out last, reused while it stays open (with one
+        #: connection per node the manager keeps handing out the same one until it breaks).
+        self._current: Optional[IgniteProtocol] = None
 
     @staticmethod
     def _tls_option(has_credentials: bool, use_ssl: Optional[bool], tls: Any,
                     ca_file: Optional[str], cert_file: Optional[str], key_file: Optional[str],
-                    key_password: Optional[str], cert_reqs: Any) -> Any:
-        ssl_params = any(p is not None for p in (ca_file, cert_file, key_file)) or \
-            cert_reqs is not _UNSET
+                    key_password: Optional[str], cert_reqs: Any, minimum_version: Any,
+                    ciphers: Optional[str]) -> Any:
+        ssl_params = any(p is not None for p in (ca_file, cert_file, key_file, minimum_version,
+                                                 ciphers)) or cert_reqs is not _UNSET
         if use_ssl is None:
             use_ssl = has_credentials or tls is not None or ssl_params
         elif use_ssl is False:
@@ -247,8 +287,12 @@ class Client:
         if tls is not None:
             return tls
         verify = cert_reqs is _UNSET or cert_reqs != ssl.CERT_NONE
-        return TLSOptions(ca_file=ca_file, client_cert=cert_file, client_key=key_file,
-                          key_password=key_password, verify=verify)
+        if ciphers is not None and (not isinstance(ciphers, str) or not ciphers):
+            raise ParameterError(f"ssl_ciphers must be an OpenSSL cipher string, not {ciphers!r}")
+        options = TLSOptions(ca_file=ca_file, client_cert=cert_file, client_key=key_file,
+                             key_password=key_password, verify=verify, ciphers=ciphers,
+                             minimum_version=minimum_version)
+        return options
 
     def __repr__(self) -> str:
         nodes = [n.address for n in self._manager.nodes] if self._manager is not None else []
@@ -281,6 +325,9 @@ class Client:
     @property
     def protocol_context(self) -> Optional[ProtocolContext]:
         """The negotiated version and features of a live connection (None if none)."""
+        current = self._ready_connection()
+        if current is not None:
+            return current.context
         for protocol in self._live_protocols():
             if protocol.context is not None:
                 return protocol.context
@@ -367,6 +414,19 @@ class Client:
             for cause in errors:
                 if isinstance(cause, AuthenticationError):
                     return cause
+            if errors and all(isinstance(cause, TLSError) for cause in errors):
+                first = errors[0]
+                assert isinstance(first, TLSError)
+                if len(errors) == 1:
+                    return first
+                same = all(getattr(cause, "reason", None) == first.reason for cause in errors)
+                advice = tls_advice(first.reason)
+                text = (f"TLS handshake failed with all {len(errors)} nodes: {first.reason}"
+                        f"{' (' + advice + ')' if advice else ''}" if same else
+                        "TLS handshake failed with every node: " + "; ".join(
+                            f"{node}: {cause}" for node, cause in error.errors.items()))
+                return TLSError(text, reason=first.reason if same else "",
+                                errors=error.errors)
             if errors and all(isinstance(cause, HandshakeError) for cause in errors):
                 return errors[0]
             if not isinstance(error, ReconnectError):
@@ -386,6 +446,7 @@ class Client:
     def close(self) -> Deferred[None]:
         """Close every connection; pending calls fail.  Idempotent."""
         manager, self._manager = self._manager, None
+        self._current = None
         self._by_node_uuid.clear()
         if manager is None:
             return succeed(None)
@@ -402,14 +463,60 @@ class Client:
             found.extend(p for p in node.connected_protocols() if p.ready)
         return found
 
+    def _ready_connection(self) -> Optional[IgniteProtocol]:
+        """The connection to use now without asking the manager, or None.
+
+        That is the last connection the manager handed out, while it is open and not closing,
+        when there is one connection per node: the manager's choice is sticky (it moves to
+        another node only when the preferred one goes down), so this is the connection it
+        would pick, without a Deferred per call.
+        """
+        current = self._current
+        if current is None:
+            return None
+        transport = current.transport
+        if current.connected and current.context is not None and transport is not None \
+                and not transport.disconnecting:  # type: ignore[attr-defined]
+            return current
+        self._current = None
+        return None
+
+    def _remember(self, protocol: IgniteProtocol) -> IgniteProtocol:
+        if self._pool_size == 1 and self._manager is not None:
+            self._current = protocol
+        return protocol
+
     def _any_connection(self) -> Deferred[IgniteProtocol]:
         """A live connection (failing over); ReconnectError when every node is down."""
+        current = self._ready_connection()
+        if current is not None:
+            return succeed(current)
         manager = self._manager
         if manager is None:
             return fail(base_errors.NotConnectedError("the client is not connected; call "
                                                       "connect() first"))
         return manager.whenConnected(failAfterFailures=1, timeout=self._timeout
-                                     ).addErrback(self._translate_reconnect)
+                                     ).addCallbacks(self._remember, self._translate_reconnect)
+
+    def _request(self, op_code: int, args: Any = m.NO_ARGS) -> Deferred[Any]:
+        """Send a request on any live connection (no Deferred chaining when one is ready)."""
+        current = self._ready_connection()
+        if current is not None:
+            return current.request(op_code, args)
+        return self._any_connection().addCallback(_send, op_code, args)
+
+    def _key_request(self, cache_id: int, key: Any, key_hint: Any, op_code: int,
+                     args: Any) -> Deferred[Any]:
+        """Send a key operation to the key's primary node (any live node when unknown)."""
+        if self._partition_aware and self._routing_enabled():
+            fresh = self._affinity.get(cache_id)
+            if fresh is None:
+                return self._affinity.owner(cache_id, key, key_hint).addCallback(
+                    self._connection_for_node).addCallback(_send, op_code, args)
+            owner = self._protocol_for_node(self._affinity._owner(fresh, key, key_hint))
+            if owner is not None:
+                return owner.request(op_code, args)
+        return self._request(op_code, args)
 
     @staticmethod
     def _translate_reconnect(failure: Failure) -> Failure:
@@ -425,6 +532,8 @@ class Client:
         found = self._by_node_uuid.get(node_uuid)
         if not found:
             return None
+        if len(found) == 1 and found[0].ready:
+            return found[0]
         live = [p for p in found if p.ready]
         if len(live) != len(found):
             self._by_node_uuid[node_uuid] = live
@@ -440,7 +549,8 @@ class Client:
         manager = self._manager
         if not self._partition_aware or manager is None or len(manager.nodes) < 2:
             return False
-        context = self.protocol_context
+        current = self._ready_connection()
+        context = current.context if current is not None else self.protocol_context
         return context is not None and context.partition_awareness
 
     def _connection_for_key(self, cache_id: int, key: Any, key_hint: Any = None
@@ -495,9 +605,6 @@ class Client:
         if not self._routing_enabled():
             return succeed(None)
         return self._affinity.refresh(cache_id)
-
-    def _request(self, op_code: int, args: Any = m.NO_ARGS) -> Deferred[Any]:
-        return self._any_connection().addCallback(lambda p: p.request(op_code, args))
 
     # -- caches ---------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ Each one subclasses the matching :mod:`txkv.errors` class, so ``except TxKVError
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from txkv import errors as _base
 
@@ -17,6 +17,7 @@ __all__ = [
     "SQLError",
     "ClusterError",
     "HandshakeError",
+    "TLSError",
     "AuthenticationError",
     "ParameterError",
     "SerializationError",
@@ -62,6 +63,21 @@ class HandshakeError(_base.HandshakeError, OSError):
     ) -> None:
         super().__init__(message, **kw)
         self.expected_version = expected_version
+
+
+class TLSError(HandshakeError):
+    """The TLS handshake failed (no client certificate, server certificate not trusted...).
+
+    :param message: what failed, with a hint on how to fix it.
+    :param reason: OpenSSL's reason (``"tlsv13 alert certificate required"``...).
+    :param errors: when every node failed this way, each node's own error.
+    """
+
+    def __init__(self, message: str = "", *, reason: str = "",
+                 errors: Optional[Mapping[str, BaseException]] = None, **kw: Any) -> None:
+        super().__init__(None, message, **kw)
+        self.reason = reason
+        self.errors: Dict[str, BaseException] = dict(errors or {})
 
 
 class AuthenticationError(_base.AuthenticationError):

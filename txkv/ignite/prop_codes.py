@@ -1,6 +1,76 @@
-"""Cache property codes (``PROP_*``), importable as in pyignite's ``datatypes.prop_codes``."""
+"""Cache property codes (``PROP_*``), as pyignite's ``pyignite.datatypes.prop_codes``.
 
-from txkv.ignite.codec.ops import *  # noqa: F403
-from txkv.ignite.codec.ops import __all__ as _ops_all
+Keys of the settings dict of :meth:`~txkv.ignite.client.Client.create_cache` and
+:meth:`~txkv.ignite.client.Client.get_or_create_cache`, and of what
+:meth:`~txkv.ignite.cache.Cache.settings` returns.
+"""
 
-__all__ = [name for name in _ops_all if name.startswith("PROP_")]
+from txkv.ignite.codec.ops import (
+    PROP_BACKUPS_NUMBER,
+    PROP_CACHE_ATOMICITY_MODE,
+    PROP_CACHE_KEY_CONFIGURATION,
+    PROP_CACHE_MODE,
+    PROP_COPY_ON_READ,
+    PROP_DATA_REGION_NAME,
+    PROP_DEFAULT_LOCK_TIMEOUT,
+    PROP_EAGER_TTL,
+    PROP_EXPIRY_POLICY,
+    PROP_GROUP_NAME,
+    PROP_IS_ONHEAP_CACHE_ENABLED,
+    PROP_MAX_CONCURRENT_ASYNC_OPERATIONS,
+    PROP_MAX_QUERY_ITERATORS,
+    PROP_NAME,
+    PROP_NAMES,
+    PROP_PARTITION_LOSS_POLICY,
+    PROP_QUERY_DETAIL_METRIC_SIZE,
+    PROP_QUERY_ENTITIES,
+    PROP_QUERY_PARALLELISM,
+    PROP_READ_FROM_BACKUP,
+    PROP_REBALANCE_BATCH_SIZE,
+    PROP_REBALANCE_BATCHES_PREFETCH_COUNT,
+    PROP_REBALANCE_DELAY,
+    PROP_REBALANCE_MODE,
+    PROP_REBALANCE_ORDER,
+    PROP_REBALANCE_THROTTLE,
+    PROP_REBALANCE_TIMEOUT,
+    PROP_SQL_ESCAPE_ALL,
+    PROP_SQL_INDEX_INLINE_MAX_SIZE,
+    PROP_SQL_SCHEMA,
+    PROP_STATISTICS_ENABLED,
+    PROP_WRITE_SYNCHRONIZATION_MODE,
+)
+
+__all__ = [
+    "PROP_NAMES",
+    "PROP_BACKUPS_NUMBER",
+    "PROP_CACHE_ATOMICITY_MODE",
+    "PROP_CACHE_KEY_CONFIGURATION",
+    "PROP_CACHE_MODE",
+    "PROP_COPY_ON_READ",
+    "PROP_DATA_REGION_NAME",
+    "PROP_DEFAULT_LOCK_TIMEOUT",
+    "PROP_EAGER_TTL",
+    "PROP_EXPIRY_POLICY",
+    "PROP_GROUP_NAME",
+    "PROP_IS_ONHEAP_CACHE_ENABLED",
+    "PROP_MAX_CONCURRENT_ASYNC_OPERATIONS",
+    "PROP_MAX_QUERY_ITERATORS",
+    "PROP_NAME",
+    "PROP_PARTITION_LOSS_POLICY",
+    "PROP_QUERY_DETAIL_METRIC_SIZE",
+    "PROP_QUERY_ENTITIES",
+    "PROP_QUERY_PARALLELISM",
+    "PROP_READ_FROM_BACKUP",
+    "PROP_REBALANCE_BATCHES_PREFETCH_COUNT",
+    "PROP_REBALANCE_BATCH_SIZE",
+    "PROP_REBALANCE_DELAY",
+    "PROP_REBALANCE_MODE",
+    "PROP_REBALANCE_ORDER",
+    "PROP_REBALANCE_THROTTLE",
+    "PROP_REBALANCE_TIMEOUT",
+    "PROP_SQL_ESCAPE_ALL",
+    "PROP_SQL_INDEX_INLINE_MAX_SIZE",
+    "PROP_SQL_SCHEMA",
+    "PROP_STATISTICS_ENABLED",
+    "PROP_WRITE_SYNCHRONIZATION_MODE",
+]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, FrozenSet, Iterable, NamedTuple, Optional, Tuple
 
 from twisted.internet.defer import Deferred, fail, succeed
-from twisted.internet.interfaces import IAddress, IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IAddress, IDelayedCall, IReactorTime, ISSLTransport
 from twisted.internet.protocol import Factory, Protocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -58,11 +58,15 @@ from txkv.ignite.errors import (
     MissingSchemaError,
     ParseError,
     SQLError,
+    TLSError,
 )
 from txkv.pending import PendingRequests
 
 __all__ = [
     "CLIENT_FEATURES",
+    "set_no_delay",
+    "tls_failure_reason",
+    "tls_advice",
     "Credentials",
     "IgniteClientFactory",
     "IgniteProtocol",
@@ -93,6 +97,62 @@ _BINARY_OPS = frozenset({
     ops.OP_GET_BINARY_TYPE, ops.OP_PUT_BINARY_TYPE,
 })
 _CLUSTER_OPS = frozenset({ops.OP_CLUSTER_GET_STATE, ops.OP_CLUSTER_CHANGE_STATE})
+
+
+_TLS_ADVICE = (
+    ("certificate required", "the server requires a client certificate: pass ssl_certfile= "
+                             "and ssl_keyfile="),
+    ("certificate verify failed", "the server's certificate did not verify: pass the CA that "
+                                  "signed it as ssl_ca_certfile= and check the host name"),
+    ("unknown ca", "the server does not trust the client certificate"),
+    ("bad certificate", "the server refused the client certificate"),
+    ("certificate unknown", "the server refused the client certificate"),
+    ("wrong version number", "the peer does not seem to speak TLS"),
+    ("packet length too long", "the peer does not seem to speak TLS"),
+)
+
+
+def tls_failure_reason(reason: Optional[Failure]) -> Optional[str]:
+    """OpenSSL's reason when ``reason`` is a TLS failure (``"certificate verify failed"``...),
+    else None."""
+    if reason is None:
+        return None
+    try:
+        from OpenSSL.SSL import Error as SSLError
+    except ImportError:  # pragma: no cover - pyOpenSSL is a dependency of TLS support
+        return None
+    error = reason.value
+    if not isinstance(error, SSLError):
+        return None
+    texts = []
+    for item in error.args[0] if error.args and isinstance(error.args[0], list) else []:
+        if isinstance(item, tuple) and item:
+            texts.append(str(item[-1]))
+    return ", ".join(t for t in texts if t) or str(error) or type(error).__name__
+
+
+def tls_advice(tls_reason: str) -> str:
+    """A hint on fixing a TLS failure, from OpenSSL's reason ('' when there is none)."""
+    lowered = tls_reason.lower()
+    for marker, advice in _TLS_ADVICE:
+        if marker in lowered:
+            return advice
+    return ""
+
+
+def set_no_delay(transport: Any) -> None:
+    """Turn Nagle's algorithm off on a TCP transport (TLS-wrapped or not).
+
+    A request/reply protocol writes small frames; with Nagle on, a frame written while an
+    earlier one is unacknowledged waits for the peer's (possibly delayed) ACK.
+    """
+    setter = getattr(transport, "setTcpNoDelay", None)
+    if setter is None:
+        return
+    try:
+        setter(True)
+    except (OSError, AttributeError, NotImplementedError):
+        pass  # not a TCP socket (UNIX socket, in-memory transport...)
 
 
 def error_for(op_code: int, status: int, message: Optional[str],
@@ -283,6 +343,7 @@ class IgniteProtocol(Protocol):
     def connectionMade(self) -> None:
         self.connected = True
         self._last_write = self.clock.seconds()
+        set_no_delay(self.transport)
         try:
             peer = self.transport.getPeer()  # type: ignore[union-attr]
             host, port = getattr(peer, "host", None), getattr(peer, "port", None)
@@ -294,12 +355,31 @@ class IgniteProtocol(Protocol):
     def connectionLost(self, reason: Optional[Failure] = None) -> None:
         self.connected = False
         self._stop_heartbeats()
-        text = reason.getErrorMessage() if reason is not None else "closed"
-        error = self._closed_reason or ConnectionLostError(
-            f"connection to {self.peer} lost: {text}", node=self.peer)
+        error = self._closed_reason or self._lost_error(reason)
         self._pending.fail_all(error)
         if self._handshake_d is not None:
             self._fail_handshake(error, abort=False)
+
+    def _lost_error(self, reason: Optional[Failure]) -> BaseException:
+        """The error a lost connection fails its requests (and handshake) with."""
+        text = reason.getErrorMessage() if reason is not None else "closed"
+        tls_reason = tls_failure_reason(reason)
+        if tls_reason is not None:
+            advice = tls_advice(tls_reason)
+            if self.context is None:
+                return TLSError(f"TLS handshake with {self.peer} failed: {tls_reason}"
+                                f"{' (' + advice + ')' if advice else ''}",
+                                reason=tls_reason, node=self.peer)
+            return ConnectionLostError(f"connection to {self.peer} lost: TLS error: {tls_reason}",
+                                       node=self.peer)
+        if self.context is None and self._handshake_d is not None:
+            secure = ISSLTransport.providedBy(self.transport)
+            hint = ("does the server speak TLS?" if secure
+                    else "if the server requires TLS, pass use_ssl=True")
+            return ConnectionLostError(
+                f"connection to {self.peer} lost during the handshake ({hint}): {text}",
+                node=self.peer)
+        return ConnectionLostError(f"connection to {self.peer} lost: {text}", node=self.peer)
 
     def close(self) -> None:
         """Close the connection; every waiting request fails with ConnectionLostError."""
@@ -319,8 +399,7 @@ class IgniteProtocol(Protocol):
 
     def _write(self, frame: bytes | bytearray) -> None:
         self._last_write = self.clock.seconds()
-        assert self.transport is not None
-        self.transport.write(bytes(frame))
+        self.transport.write(bytes(frame))  # type: ignore[union-attr]
 
     # -- handshake -----------------------------------------------------------------------------
 
@@ -411,8 +490,10 @@ class IgniteProtocol(Protocol):
 
     def _handshake_timed_out(self, timeout: float) -> None:
         self._handshake_timer = None
+        hint = "" if ISSLTransport.providedBy(self.transport) else \
+            " (if the server requires TLS, pass use_ssl=True)"
         self._fail_handshake(RequestTimeoutError(
-            f"no handshake reply within {timeout} s", timeout=timeout, node=self.peer,
+            f"no handshake reply within {timeout} s{hint}", timeout=timeout, node=self.peer,
             op="handshake"))
 
     def _cancel_handshake(self) -> None:
@@ -562,18 +643,35 @@ class IgniteProtocol(Protocol):
             return fail(NotConnectedError(
                 "connection not ready" if self.connected else "connection is closed",
                 node=self.peer, op=op_name(op_code)))
-        request_id = self._pending.next_id()
+        pending = self._pending
+        request_id = pending.next_id()
+        codec = self.codec
         try:
-            frame = m.encode_request(request_id, op_code, args, context, self.codec)
+            frame = m.encode_request(request_id, op_code, args, context, codec)
         except TxKVError:
             return fail()
-        d = self._pending.add(request_id, op_name(op_code), timeout)
-        if self.codec.unregistered:
+        d = pending.add(request_id, ops.OP_NAMES.get(op_code) or op_name(op_code), timeout)
+        if codec.unregistered:
             self._register_then_send(request_id, frame)
         else:
-            self._write(frame)
-        d.addCallback(self._decode, op_code, include_field_names, column_count, 0)
+            self._last_write = self.clock.seconds()
+            self.transport.write(bytes(frame))  # type: ignore[union-attr]
+        if include_field_names or column_count:
+            d.addCallback(self._decode, op_code, include_field_names, column_count, 0)
+        else:
+            d.addCallback(self._decode_body, op_code)
         return d
+
+    def _decode_body(self, reply: Tuple[ResponseHeader, bytes], op_code: int) -> Any:
+        """:meth:`_decode` for the common case (no SQL-fields decoding options)."""
+        header, payload = reply
+        if header.status == 0:
+            try:
+                return m.decode_response_body(op_code, payload, header.body_offset,
+                                              self.context, self.codec)
+            except MissingSchemaError:
+                pass
+        return self._decode(reply, op_code, False, 0, 0)
 
     def _decode(self, reply: Tuple[ResponseHeader, bytes], op_code: int,
                 include_field_names: bool, column_count: int, fetched: int) -> Any:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import OrderedDict
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import ParseError
 from .hashing import entity_id, schema_id
@@ -62,9 +62,22 @@ class _GenericProps:
 
 
 class GenericObject(_GenericProps):
-    """Base class mixed into every class built by :class:`GenericObjectMeta`."""
+    """Base class mixed into every class built by :class:`GenericObjectMeta`.
+
+    Naming it as a base (``class Person(GenericObject, metaclass=GenericObjectMeta,
+    schema=...)``) changes nothing at run time, but tells type checkers that the class takes
+    field keywords and has field attributes.
+    """
 
     version: int
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The metaclass consumes the class keywords (schema, type_name, type_id).
+        super().__init_subclass__()
+
+    if TYPE_CHECKING:  # pragma: no cover - for type checkers only: schema fields are dynamic
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         names = list(self._schema)

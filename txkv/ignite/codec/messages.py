@@ -172,6 +172,9 @@ class CacheInfo(NamedTuple):
 def write_cache_info(buf: bytearray, info: CacheInfo, proto: Optional[ProtocolContext]) -> None:
     """Append the cache-info prefix (flags -> expiry -> tx id)."""
     flags = info.flags
+    if not flags:
+        buf += _CACHE_HEAD.pack(info.cache_id, 0)
+        return
     expiry = info.expiry
     if flags & CACHE_FLAG_WITH_EXPIRY_POLICY:
         if expiry is None:
