@@ -34,6 +34,7 @@ __all__ = [
     "parse_nodes",
     "describe_endpoint",
     "format_address",
+    "set_no_delay",
 ]
 
 #: A client TLS policy: a connection creator, or a callable ``hostname -> connection creator``
@@ -229,3 +230,18 @@ def parse_nodes(
             raise ParameterError(f"node {node.address} is listed twice")
         seen.add(node.address)
     return nodes
+
+
+def set_no_delay(transport: Any) -> None:
+    """Turn Nagle's algorithm off on a TCP transport (TLS-wrapped or not).
+
+    A request/reply protocol writes small frames; with Nagle on, a frame written while an
+    earlier one is unacknowledged waits for the peer's (possibly delayed) ACK.
+    """
+    setter = getattr(transport, "setTcpNoDelay", None)
+    if setter is None:
+        return
+    try:
+        setter(True)
+    except (OSError, AttributeError, NotImplementedError):
+        pass  # not a TCP socket (UNIX socket, in-memory transport...)

@@ -34,12 +34,18 @@ __all__ = ["PendingRequests", "FifoPendingRequests"]
 class _Entry:
     __slots__ = ("deferred", "key", "op", "timeout", "done")
 
-    def __init__(self, key: Any, op: Optional[str], timeout: Optional[float]) -> None:
+    def __init__(
+        self,
+        key: Any,
+        op: Optional[str],
+        timeout: Optional[float],
+        canceller: Callable[[Deferred[Any]], None],
+    ) -> None:
         self.key = key
         self.op = op
         self.timeout = timeout
         self.done = False
-        self.deferred: Deferred[Any] = Deferred()
+        self.deferred: Deferred[Any] = Deferred(canceller)
 
 
 class _DeadlineHeap:
@@ -175,8 +181,7 @@ class PendingRequests(_TableBase):
             timeout = self.default_timeout
         if timeout is not None and timeout <= 0:
             timeout = None
-        entry = _Entry(request_id, op, timeout)
-        entry.deferred = Deferred(lambda _d: self._cancel(request_id))
+        entry = _Entry(request_id, op, timeout, lambda _d: self._cancel(request_id))
         self._entries[request_id] = entry
         if timeout is not None:
             self._deadlines.push(timeout, request_id)
@@ -256,8 +261,7 @@ class FifoPendingRequests(_TableBase):
         if timeout is not None and timeout <= 0:
             timeout = None
         key = next(self._seq)
-        entry = _Entry(key, op, timeout)
-        entry.deferred = Deferred(lambda _d: self._abandon(key))
+        entry = _Entry(key, op, timeout, lambda _d: self._abandon(key))
         self._queue.append(entry)
         self._live[key] = entry
         if timeout is not None:

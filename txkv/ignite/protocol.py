@@ -28,6 +28,7 @@ from twisted.internet.protocol import Factory, Protocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txkv.endpoints import set_no_delay
 from txkv.errors import ConnectionLostError, NotConnectedError, RequestTimeoutError, TxKVError
 from txkv.ignite.codec import messages as m
 from txkv.ignite.codec import ops
@@ -64,7 +65,6 @@ from txkv.pending import PendingRequests
 
 __all__ = [
     "CLIENT_FEATURES",
-    "set_no_delay",
     "tls_failure_reason",
     "tls_advice",
     "Credentials",
@@ -138,21 +138,6 @@ def tls_advice(tls_reason: str) -> str:
         if marker in lowered:
             return advice
     return ""
-
-
-def set_no_delay(transport: Any) -> None:
-    """Turn Nagle's algorithm off on a TCP transport (TLS-wrapped or not).
-
-    A request/reply protocol writes small frames; with Nagle on, a frame written while an
-    earlier one is unacknowledged waits for the peer's (possibly delayed) ACK.
-    """
-    setter = getattr(transport, "setTcpNoDelay", None)
-    if setter is None:
-        return
-    try:
-        setter(True)
-    except (OSError, AttributeError, NotImplementedError):
-        pass  # not a TCP socket (UNIX socket, in-memory transport...)
 
 
 def error_for(op_code: int, status: int, message: Optional[str],

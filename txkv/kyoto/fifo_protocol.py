@@ -19,6 +19,7 @@ from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txkv.endpoints import set_no_delay
 from txkv.errors import ConnectionLostError, NotConnectedError, ProtocolError
 from txkv.pending import FifoPendingRequests
 
@@ -68,6 +69,7 @@ class FifoProtocol(Protocol):
         return len(self._parsers)
 
     def connectionMade(self) -> None:
+        set_no_delay(self.transport)
         self.pending.node = peer_name(self.transport)
         self.usable = True
 

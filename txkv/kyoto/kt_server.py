@@ -23,6 +23,7 @@ from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txkv.endpoints import set_no_delay
 from txkv.errors import ProtocolError
 from txkv.kyoto import kt_codec as bc
 from txkv.kyoto.kt_codec import XT_MAX, is_binary_start
@@ -60,6 +61,7 @@ class KTServerProtocol(Protocol):
     # -- connection ------------------------------------------------------------------------------
 
     def connectionMade(self) -> None:
+        set_no_delay(self.transport)
         self.state.connections += 1
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:

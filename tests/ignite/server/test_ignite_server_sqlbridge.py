@@ -3,6 +3,7 @@ row <-> binary-object mapping, registered value types, SQL-fields cursors."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import types
 from typing import Any, Dict, List, NamedTuple, Optional
@@ -26,6 +27,9 @@ class FakeTable:
     def __init__(self, cache_name: str, entity: Dict[str, Any]) -> None:
         self.cache_name = cache_name
         self.schema = "PUBLIC"
+        self.table = entity["table_name"]
+        self.scalar_key_column = entity.get("key_field_name")
+        self.scalar_value_column = entity.get("value_field_name")
         self.key_type_name = entity["key_type_name"]
         self.value_type_name = entity["value_type_name"]
         codes = {"java.lang.Integer": 3, "java.lang.String": 9, "java.math.Double": 6}
@@ -76,6 +80,17 @@ class FakeEngine:
 
     def scan_rows(self, cache: str) -> Any:
         return list(self.tables_by_cache[cache].rows.items())
+
+    def select_rows(self, cache: str, clause: str, args: List[Any]) -> Any:
+        return list(self.tables_by_cache[cache].rows.items())
+
+    def clear_rows(self, cache: str) -> int:
+        count = len(self.tables_by_cache[cache].rows)
+        self.tables_by_cache[cache].rows.clear()
+        return count
+
+    def atomic(self) -> Any:
+        return contextlib.nullcontext()
 
     def count_rows(self, cache: str) -> int:
         return len(self.tables_by_cache[cache].rows)

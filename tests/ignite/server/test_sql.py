@@ -429,3 +429,79 @@ class DurabilityTests(SynchronousTestCase):
         with self.assertRaises(SqlError):
             engine.execute("DROP TABLE Student")
         self.assertEqual(engine.execute("DROP TABLE City").rows, [[0]])
+
+
+class DecimalScaleTests(EngineCase):
+    """DECIMAL values come back with exactly the column's scale, however they are stored."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.engine.execute("CREATE TABLE Price (id INT PRIMARY KEY, small DECIMAL(10, 2), "
+                            "big DECIMAL(30, 3), free DECIMAL)")
+
+    def test_values_keep_the_column_scale(self) -> None:
+        rows = [[1, Decimal("10.50"), Decimal("123456789012345678901.250"), Decimal("2.5")],
+                [2, Decimal("-0.10"), Decimal("-0.001"), Decimal("100")],
+                [3, Decimal("7"), Decimal("99999999999999.999"), Decimal("-3.25")]]
+        for row in rows:
+            self.engine.execute("INSERT INTO Price VALUES (?, ?, ?, ?)", row)
+        got = self.run_sql("SELECT small, big, free FROM Price ORDER BY id")
+        self.assertEqual([[str(v) for v in row] for row in got],
+                         [["10.50", "123456789012345678901.250", "2.5"],
+                          ["-0.10", "-0.001", "100"],
+                          ["7.00", "99999999999999.999", "-3.25"]])
+        result = self.engine.execute("SELECT small FROM Price WHERE small > ? ORDER BY small",
+                                     [Decimal("0")])
+        self.assertEqual((result.rows, result.type_codes),
+                         ([[Decimal("7.00")], [Decimal("10.50")]], [30]))
+
+    def test_cache_view_keeps_the_scale(self) -> None:
+        self.engine.put_row("SQL_PUBLIC_PRICE", 9, {"SMALL": Decimal("0.5"), "BIG": 12,
+                                                    "FREE": Decimal("1.25")})
+        row = self.engine.get_row("SQL_PUBLIC_PRICE", 9)
+        assert row is not None
+        self.assertEqual({k: str(v) for k, v in row.items()},
+                         {"SMALL": "0.50", "BIG": "12.000", "FREE": "1.25"})
+
+
+class HiddenColumnTests(EngineCase):
+    """``SELECT *`` leaves out the ``_KEY``/``_VAL`` columns of QueryEntity tables."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.engine.create_table_from_query_entity("people", "PUBLIC", {
+            "table_name": "PEOPLE", "key_type_name": "java.lang.Integer",
+            "value_type_name": "People",
+            "query_fields": [{"name": "NAME", "type_name": "java.lang.String"},
+                             {"name": "AGE", "type_name": "java.lang.Integer"}]})
+        self.engine.put_row("people", 7, {"NAME": "Eve", "AGE": 31})
+        self.engine.execute("CREATE TABLE Pet (id INT PRIMARY KEY, owner INT, kind VARCHAR)")
+        self.engine.execute("INSERT INTO Pet VALUES (1, 7, 'cat')")
+
+    def test_star_has_no_hidden_columns(self) -> None:
+        result = self.engine.execute("SELECT * FROM People")
+        self.assertEqual((result.columns, result.rows), (["NAME", "AGE"], [["Eve", 31]]))
+        result = self.engine.execute("SELECT p.*, _KEY FROM People p WHERE age > ?", [30])
+        self.assertEqual((result.columns, result.rows),
+                         (["NAME", "AGE", "_KEY"], [["Eve", 31, 7]]))
+
+    def test_star_over_a_join(self) -> None:
+        result = self.engine.execute(
+            "SELECT * FROM People p JOIN Pet ON Pet.owner = p._KEY")
+        self.assertEqual(result.columns, ["NAME", "AGE", "ID", "OWNER", "KIND"])
+        self.assertEqual(result.rows, [["Eve", 31, 1, 7, "cat"]])
+        result = self.engine.execute(
+            "SELECT COUNT(*) FROM (SELECT * FROM People) AS sub")
+        self.assertEqual(result.rows, [[1]])
+
+    def test_hidden_key_in_an_insert_column_list(self) -> None:
+        self.engine.execute("INSERT INTO People (_KEY, name, age) VALUES (?, ?, ?)",
+                            [8, "Fay", 22])
+        self.assertEqual(self.engine.get_row("people", 8), {"NAME": "Fay", "AGE": 22})
+
+    def test_table_of_hidden_columns_only_shows_them(self) -> None:
+        self.engine.create_table_from_query_entity("plain", "PUBLIC", {
+            "table_name": "PLAIN", "key_type_name": "java.lang.Long",
+            "value_type_name": "java.lang.String", "query_fields": []})
+        self.engine.put_row("plain", 5, "five")
+        self.assertEqual(self.run_sql("SELECT * FROM Plain"), [[5, "five"]])

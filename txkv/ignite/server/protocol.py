@@ -15,6 +15,7 @@ from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txkv.endpoints import set_no_delay
 from txkv.ignite.codec import ops
 from txkv.ignite.codec.frames import (
     FrameReader,
@@ -54,6 +55,7 @@ class IgniteServerProtocol(Protocol):
     # -- connection lifecycle ---------------------------------------------------------------
 
     def connectionMade(self) -> None:
+        set_no_delay(self.transport)
         self.node.factory.connections.add(self)
         timeout = self.cluster.options.handshake_timeout
         if timeout and timeout > 0:

@@ -1,7 +1,8 @@
 """Glue between the request handlers and the SQL engine (:mod:`txkv.ignite.server.sql`).
 
 * SQL-fields queries (2004/2005) and the deprecated SQL query (2002/2003) run on the engine;
-  arguments are decoded to Python values and cells are encoded with the column's type code.
+  arguments are decoded to Python values and cells are encoded with the column's type code
+  (decimals with their own scale, ``_KEY``/``_VAL`` objects wrapped, as Ignite sends them).
 * Every SQL table is a cache: DDL tables appear in the cache registry with a configuration
   built from the table's query entity; caches created with QUERY_ENTITIES get a table.
 * Key-value access to a table cache goes through :class:`SqlTableData`: a row's value is a
@@ -11,8 +12,10 @@
 
 from __future__ import annotations
 
+import decimal
 import importlib
 import os
+import struct
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from txkv.ignite.codec import (
@@ -29,10 +32,11 @@ from txkv.ignite.codec import cache_id as cache_id_of
 from txkv.ignite.codec import messages as m
 from txkv.ignite.codec.generic import create_dataclass
 from txkv.ignite.codec.hints import hint_for_type_code
-from txkv.ignite.codec.typecodes import TC_COMPLEX, TC_WRAPPED
+from txkv.ignite.codec.typecodes import TC_COMPLEX, TC_DECIMAL, TC_WRAPPED
 
 from .caches import CacheDescriptor
 from .data import CacheData, Entry
+from .kv import wrap_value
 from .session import Session
 from .status import OpError
 
@@ -42,30 +46,34 @@ if TYPE_CHECKING:
 __all__ = ["SqlBridge", "SqlTableData"]
 
 
-def _column_types(info: Any) -> Dict[str, int]:
-    """Column name -> Ignite type code, whatever shape ``info.columns`` has."""
-    columns = getattr(info, "columns", None) or {}
-    if isinstance(columns, dict):
-        return {str(name): int(code or 0) for name, code in columns.items()}
-    result: Dict[str, int] = {}
-    for column in columns:
-        if isinstance(column, (tuple, list)):
-            name, code = column[0], column[1]
-        else:
-            name = column.name
-            code = getattr(column, "type_code", 0)
-        result[str(name)] = int(code or 0)
-    return result
+def _column_codes(info: Any) -> Dict[str, int]:
+    """Column name -> Ignite type code (0: infer from the value) of a table."""
+    return {str(column.name): int(getattr(column, "type_code", 0) or 0)
+            for column in info.columns}
 
 
 def _hint(code: Optional[int]) -> Any:
     return hint_for_type_code(code) if code else None
 
 
-def _encode(value: Any, code: Optional[int]) -> bytes:
-    buf = bytearray()
-    write_object(buf, value, _hint(code))
-    return bytes(buf)
+def _is_object(raw: bytes) -> bool:
+    return raw[:1] in (bytes((TC_COMPLEX,)), bytes((TC_WRAPPED,)))
+
+
+_DECIMAL_HEADER = struct.Struct("<Bii")
+
+
+def decimal_cell(value: decimal.Decimal) -> bytes:
+    """A Decimal as Ignite writes a BigDecimal: its own scale (``10.50`` is 1050 with scale
+    2, not normalised), then the big-endian magnitude with the sign in the top bit."""
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        raise OpError(ops.STATUS_FAILED, f"Ignite decimals are finite, got {value}")
+    unscaled = int("".join(map(str, digits)) or "0")
+    magnitude = bytearray(unscaled.to_bytes(unscaled.bit_length() // 8 + 1, "big"))
+    if sign:
+        magnitude[0] |= 0x80
+    return _DECIMAL_HEADER.pack(TC_DECIMAL, -exponent, len(magnitude)) + bytes(magnitude)
 
 
 def _match(name: str, names: Sequence[str]) -> Optional[str]:
@@ -75,6 +83,15 @@ def _match(name: str, names: Sequence[str]) -> Optional[str]:
         if candidate.upper() == upper:
             return candidate
     return None
+
+
+def _type_matches(type_name: Optional[str], info: Any) -> bool:
+    """Whether the type name of a SQL query (op 2002) names the table of ``info``."""
+    if not type_name:
+        return True
+    wanted = type_name.rsplit(".", 1)[-1].upper()
+    names = (info.value_type_name, info.table)
+    return any(name and name.rsplit(".", 1)[-1].upper() == wanted for name in names)
 
 
 class SqlTableData(CacheData):
@@ -98,7 +115,7 @@ class SqlTableData(CacheData):
     def get(self, identity: bytes, raw_key: bytes) -> Optional[Entry]:
         info = self._info()
         key = self.bridge.decode_key(info, raw_key)
-        row = self.engine.get_row(self.cache_name, key)
+        row = self.bridge.run(self.engine.get_row, self.cache_name, key)
         if row is None:
             return None
         return Entry(raw_key, self.bridge.encode_value(info, row))
@@ -106,24 +123,30 @@ class SqlTableData(CacheData):
     def put(self, identity: bytes, entry: Entry) -> None:
         info = self._info()
         key = self.bridge.decode_key(info, entry.key)
-        self.engine.put_row(self.cache_name, key, self.bridge.decode_value(info, entry.value))
+        self.bridge.run(self.engine.put_row, self.cache_name, key,
+                        self.bridge.decode_value(info, entry.value))
 
     def delete(self, identity: bytes, raw_key: bytes) -> bool:
         info = self._info()
-        return bool(self.engine.remove_row(self.cache_name, self.bridge.decode_key(info, raw_key)))
+        key = self.bridge.decode_key(info, raw_key)
+        return bool(self.bridge.run(self.engine.remove_row, self.cache_name, key))
 
     def count(self) -> int:
         return int(self.engine.count_rows(self.cache_name))
 
     def clear(self) -> None:
-        for key, _row in list(self.engine.scan_rows(self.cache_name)):
-            self.engine.remove_row(self.cache_name, key)
+        self.bridge.run(self.engine.clear_rows, self.cache_name)
 
     def scan(self) -> Iterator[Tuple[bytes, Entry]]:
         info = self._info()
-        for key, row in list(self.engine.scan_rows(self.cache_name)):
+        for key, row in self.bridge.run(self.engine.scan_rows, self.cache_name):
             raw_key = self.bridge.encode_key(info, key)
             yield key_identity(raw_key), Entry(raw_key, self.bridge.encode_value(info, row))
+
+    def apply(self, writes: Dict[bytes, Optional[Entry]], keys: Dict[bytes, bytes]) -> None:
+        """A committed transaction's writes, all or none (one sqlite transaction)."""
+        with self.engine.atomic():
+            super().apply(writes, keys)
 
 
 class SqlBridge:
@@ -138,7 +161,10 @@ class SqlBridge:
             raise ImportError("txkv.ignite.server.sql has no SqlEngine")
 
         self.sql_error: Any = sql.SqlError
+        self._sql_object: Any = getattr(sql, "SqlObject", None)
         self.engine: Any = sql.SqlEngine(os.path.join(data, "sql") if data else None)
+        if hasattr(self.engine, "cache_name_taken"):
+            self.engine.cache_name_taken = cluster.caches.is_stored_name
         self._ddl: Dict[str, CacheDescriptor] = {}
         self._classes: Dict[Tuple[str, Tuple[Tuple[str, int], ...]], Any] = {}
         caches = cluster.caches
@@ -148,6 +174,13 @@ class SqlBridge:
 
     def close(self) -> None:
         self.engine.close()
+
+    def run(self, method: Any, *args: Any) -> Any:
+        """Call an engine method, its SqlError turned into a status-1 reply."""
+        try:
+            return method(*args)
+        except self.sql_error as exc:
+            raise OpError(ops.STATUS_FAILED, str(exc)) from None
 
     # -- caches ----------------------------------------------------------------------------
 
@@ -168,19 +201,20 @@ class SqlBridge:
         return dict(current)
 
     def settings_for(self, info: Any) -> Dict[int, Any]:
+        """The configuration Ignite reports for the cache of a CREATE TABLE table."""
         entity = dict(info.query_entity())
         fields = []
         for field in entity.get("query_fields") or ():
             field = dict(field)
             default = field.get("default_value")
             if default is not None and not isinstance(default, (bytes, bytearray)):
-                field["default_value"] = _encode(default, None)
+                field["default_value"] = self.encode_cell(default, None)
             fields.append(field)
         entity["query_fields"] = fields
         settings: Dict[int, Any] = {ops.PROP_NAME: info.cache_name,
                                     ops.PROP_QUERY_ENTITIES: [entity]}
-        schema = getattr(info, "schema", None) or "PUBLIC"
-        settings[ops.PROP_SQL_SCHEMA] = schema
+        settings[ops.PROP_SQL_SCHEMA] = getattr(info, "schema", None) or "PUBLIC"
+        settings.update(table_options(getattr(info, "options", None) or {}))
         return settings
 
     def attach(self, desc: CacheDescriptor) -> None:
@@ -202,15 +236,20 @@ class SqlBridge:
                     field["default_value"] = read_object(bytes(default), 0)[0]
                 fields.append(field)
             entity["query_fields"] = fields
-            try:
-                self.engine.create_table_from_query_entity(desc.name, schema, entity)
-            except self.sql_error as exc:
-                raise OpError(ops.STATUS_FAILED, str(exc)) from None
+            self.run(self.engine.create_table_from_query_entity, desc.name, schema, entity)
         self.attach(desc)
 
     def drop_cache(self, desc: CacheDescriptor) -> None:
-        self.engine.drop_cache_table(desc.name)
+        self.run(self.engine.drop_cache_table, desc.name)
         self._ddl.pop(desc.name, None)
+
+    def schema_of(self, desc: CacheDescriptor) -> str:
+        """The SQL schema of a cache: its SQL_SCHEMA, else its name when it has query
+        entities (as Ignite does), else PUBLIC."""
+        schema = desc.settings.get(ops.PROP_SQL_SCHEMA)
+        if schema:
+            return str(schema)
+        return desc.name if desc.settings.get(ops.PROP_QUERY_ENTITIES) else "PUBLIC"
 
     # -- rows <-> objects ---------------------------------------------------------------------
 
@@ -238,75 +277,92 @@ class SqlBridge:
             result[name], _ = read_object(raw, start + offset, ctx)
         return result
 
-    def decode_key(self, info: Any, raw_key: bytes) -> Any:
-        key_columns = list(info.key_columns)
-        is_object = raw_key[:1] in (bytes((TC_COMPLEX,)), bytes((TC_WRAPPED,)))
-        if len(key_columns) == 1 and not is_object:
-            return read_object(raw_key, 0, self.cluster.types.context)[0]
-        if not is_object:
-            raise OpError(ops.STATUS_FAILED,
-                          f"Key of table cache {info.cache_name} must be a "
-                          f"{info.key_type_name} object")
-        fields = self._object_fields(raw_key)
-        key: Dict[str, Any] = {}
-        for name, value in fields.items():
-            column = _match(name, key_columns)
+    def _columns_of(self, raw: bytes, columns: Sequence[str]) -> Dict[str, Any]:
+        """The fields of a complex object that are ``columns`` (names matched ignoring case)."""
+        values: Dict[str, Any] = {}
+        for name, value in self._object_fields(raw).items():
+            column = _match(name, columns)
             if column is not None:
-                key[column] = value
-        if len(key_columns) == 1:
-            return key.get(key_columns[0])
-        return key
+                values[column] = value
+        return values
 
-    def decode_value(self, info: Any, raw_value: bytes) -> Dict[str, Any]:
-        value_columns = list(info.value_columns)
-        if raw_value[:1] in (bytes((TC_COMPLEX,)), bytes((TC_WRAPPED,))):
-            row: Dict[str, Any] = {}
-            for name, value in self._object_fields(raw_value).items():
-                column = _match(name, value_columns)
-                if column is not None:
-                    row[column] = value
-            return row
-        if len(value_columns) == 1:
-            return {value_columns[0]: read_object(raw_value, 0)[0]}
+    def decode_key(self, info: Any, raw_key: bytes) -> Any:
+        """A serialized cache key as the engine's key: a scalar or ``{column: value}``."""
+        if info.scalar_key_column is not None:
+            if not _is_object(raw_key):
+                return read_object(raw_key, 0, self.cluster.types.context)[0]
+            key_columns = [info.scalar_key_column]
+        else:
+            key_columns = list(info.key_columns)
+            if not _is_object(raw_key):
+                raise OpError(ops.STATUS_FAILED,
+                              f"Key of table cache {info.cache_name} must be a "
+                              f"{info.key_type_name} object")
+        values = self._columns_of(raw_key, key_columns)
+        if info.scalar_key_column is not None:
+            return values.get(info.scalar_key_column)
+        return values
+
+    def decode_value(self, info: Any, raw_value: bytes) -> Any:
+        """A serialized cache value as the engine's row: ``{column: value}`` or a scalar."""
+        if _is_object(raw_value):
+            return self._columns_of(raw_value, list(info.value_columns))
+        if info.scalar_value_column is not None:
+            return read_object(raw_value, 0, self.cluster.types.context)[0]
         raise OpError(ops.STATUS_FAILED,
                       f"Value of table cache {info.cache_name} must be a "
                       f"{info.value_type_name} object")
 
-    def _object(self, type_name: str, columns: List[Tuple[str, int]],
-                values: Dict[str, Any]) -> bytes:
-        """A complex object of ``type_name`` (compact footer), its type registered."""
-        shape = (type_name, tuple(columns))
+    def _object(self, type_name: str, fields: Sequence[Tuple[str, int, Any]]) -> bytes:
+        """A complex object of ``type_name`` (compact footer) with ``(name, type code,
+        value)`` fields; its type is registered in the server's metadata."""
+        shape = (type_name, tuple((name, code) for name, code, _ in fields))
         cls = self._classes.get(shape)
         if cls is None:
-            cls = create_dataclass(type_name, [(name, hint_for_type_code(code or 103))
-                                               for name, code in columns],
+            cls = create_dataclass(type_name, [(name, _hint(code)) for name, code, _ in fields],
                                    type_id=entity_id(type_name))
-            field_ids = [entity_id(name) for name, _code in columns]
+            field_ids = [entity_id(name) for name, _, _ in fields]
             self.cluster.types.put(BinaryTypeInfo(
                 entity_id(type_name), type_name,
-                fields={name: (code or 103) for name, code in columns},
+                fields={name: (code or TC_COMPLEX) for name, code, _ in fields},
                 schemas={schema_id(field_ids): field_ids}))
             self._classes[shape] = cls
         obj = cls()
-        for name, _code in columns:
-            setattr(obj, name, values.get(name))
+        for name, _code, value in fields:
+            setattr(obj, name, value)
         buf = bytearray()
         write_object(buf, obj, None, self.cluster.types.context)
         return bytes(buf)
 
-    def encode_key(self, info: Any, key: Any) -> bytes:
-        types = _column_types(info)
-        key_columns = list(info.key_columns)
-        if len(key_columns) == 1 and not isinstance(key, dict):
-            return _encode(key, types.get(key_columns[0]))
-        values = key if isinstance(key, dict) else {key_columns[0]: key}
-        return self._object(info.key_type_name,
-                            [(name, types.get(name, 0)) for name in key_columns], values)
+    def encode_cell(self, value: Any, code: Optional[int]) -> bytes:
+        """One value of a result row, with its column's type code (0: inferred from the
+        value); SQL objects (``_KEY``/``_VAL``) become wrapped complex objects, as Ignite sends
+        binary objects."""
+        if self._sql_object is not None and isinstance(value, self._sql_object):
+            return wrap_value(self._object(value.type_name, value.fields)) or b""
+        if isinstance(value, decimal.Decimal) and code in (0, TC_DECIMAL):
+            return decimal_cell(value)
+        buf = bytearray()
+        write_object(buf, value, _hint(code) if value is not None else None,
+                     self.cluster.types.context)
+        return bytes(buf)
 
-    def encode_value(self, info: Any, row: Dict[str, Any]) -> bytes:
-        types = _column_types(info)
-        columns = [(name, types.get(name, 0)) for name in info.value_columns]
-        return self._object(info.value_type_name, columns, row)
+    def encode_key(self, info: Any, key: Any) -> bytes:
+        codes = _column_codes(info)
+        if info.scalar_key_column is not None and not isinstance(key, dict):
+            return self.encode_cell(key, codes.get(info.scalar_key_column))
+        values = key if isinstance(key, dict) else {info.key_columns[0]: key}
+        return self._object(info.key_type_name, [(name, codes.get(name, 0), values.get(name))
+                                                 for name in info.key_columns])
+
+    def encode_value(self, info: Any, row: Any) -> bytes:
+        codes = _column_codes(info)
+        scalar = info.scalar_value_column
+        if scalar is not None:
+            value = row.get(scalar) if isinstance(row, dict) else row
+            return self.encode_cell(value, codes.get(scalar))
+        return self._object(info.value_type_name, [(name, codes.get(name, 0), row.get(name))
+                                                   for name in info.value_columns])
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -314,73 +370,68 @@ class SqlBridge:
         ctx = self.cluster.types.context
         return [read_object(raw, 0, ctx)[0] for raw in raw_args]
 
-    def _execute(self, query: Optional[str], args: List[Any], schema: Optional[str],
-                 statement_type: int = 0, max_rows: int = -1) -> Any:
-        if not query:
-            raise OpError(ops.STATUS_FAILED, "Ouch! Argument cannot be null: sql")
-        try:
-            return self.engine.execute(query, args, schema=schema or "PUBLIC",
-                                       statement_type=statement_type, max_rows=max_rows)
-        except self.sql_error as exc:
-            raise OpError(ops.STATUS_FAILED, str(exc)) from None
-
-    def _schema_for(self, cache_id: int, schema: Optional[str]) -> Optional[str]:
-        if schema or not cache_id:
+    def _schema_for(self, cache_id: int, schema: Optional[str]) -> str:
+        if schema:
             return schema
-        desc = self.cluster.caches.get(cache_id)
-        return desc.settings.get(ops.PROP_SQL_SCHEMA) or "PUBLIC"
+        desc = self.cluster.caches.find(cache_id) if cache_id else None
+        return self.schema_of(desc) if desc is not None else "PUBLIC"
 
     def sql_fields(self, session: Session, a: m.SqlFieldsQuery
                    ) -> Tuple[List[str], Iterator[List[bytes]]]:
+        """Run an SQL-fields query (op 2004): column names and encoded rows."""
+        if not a.query:
+            raise OpError(ops.STATUS_FAILED, "Ouch! Argument cannot be null: sql")
         schema = self._schema_for(a.cache.cache_id, a.schema)
-        result = self._execute(a.query, self._args(a.args), schema, a.statement_type,
-                               a.max_rows)
-        if not result.is_query:
-            count = result.update_count if result.update_count is not None else 0
-            return ["UPDATED"], iter([[_encode(int(count), 4)]])
+        result = self.run(lambda: self.engine.execute(
+            a.query, self._args(a.args), schema=schema, statement_type=a.statement_type,
+            max_rows=a.max_rows))
         codes = list(result.type_codes or [0] * len(result.columns))
 
         def rows() -> Iterator[List[bytes]]:
             for row in result.rows:
-                yield [_encode(value, codes[i] if i < len(codes) else 0)
+                yield [self.encode_cell(value, codes[i] if i < len(codes) else 0)
                        for i, value in enumerate(row)]
 
         return list(result.columns), rows()
 
     def sql_query(self, session: Session, a: m.SqlQuery) -> Iterator[Tuple[bytes, bytes]]:
+        """Run the deprecated SQL query (op 2002): whole (key, value) entries of the table."""
         desc = self.cluster.caches.get(a.cache.cache_id)
         info = self.engine.table_for_cache(desc.name)
-        if info is None:
+        if info is None or not _type_matches(a.table_name, info):
             raise OpError(ops.STATUS_FAILED,
                           f"Failed to find SQL table for type: {a.table_name}")
-        query = (a.query or "").strip()
-        table = info.query_entity().get("table_name") or a.table_name
-        lowered = query.lower()
-        if lowered.startswith("from "):
-            query = "SELECT * " + query
-        elif not lowered.startswith("select "):
-            query = f"SELECT * FROM {table} WHERE {query}" if query else f"SELECT * FROM {table}"
-        schema = desc.settings.get(ops.PROP_SQL_SCHEMA) or "PUBLIC"
-        result = self._execute(query, self._args(a.args), schema)
-        key_columns = list(info.key_columns)
-        positions = []
-        for column in key_columns:
-            name = _match(column, list(result.columns))
-            if name is None:
-                raise OpError(ops.STATUS_FAILED,
-                              f"SQL query must return the key column {column}")
-            positions.append(list(result.columns).index(name))
+        found = self.run(self.engine.select_rows, desc.name, a.query or "", self._args(a.args))
 
         def rows() -> Iterator[Tuple[bytes, bytes]]:
-            for row in result.rows:
-                if len(key_columns) == 1:
-                    key: Any = row[positions[0]]
-                else:
-                    key = {column: row[pos] for column, pos in zip(key_columns, positions)}
-                stored = self.engine.get_row(desc.name, key)
-                if stored is None:
-                    continue
-                yield (self.encode_key(info, key),
-                       self.encode_value(info, stored))
+            for key, value in found:
+                raw_key = self.encode_key(info, key)
+                yield (wrap_value(raw_key) or raw_key,
+                       wrap_value(self.encode_value(info, value)) or b"")
 
         return rows()
+
+
+def table_options(options: Dict[str, str]) -> Dict[int, Any]:
+    """Cache configuration properties of CREATE TABLE's ``WITH "..."`` options (TEMPLATE,
+    BACKUPS, ATOMICITY, WRITE_SYNCHRONIZATION_MODE, CACHE_GROUP, DATA_REGION)."""
+    upper = {key.upper(): value.strip() for key, value in options.items()}
+    settings: Dict[int, Any] = {ops.PROP_CACHE_MODE: ops.CacheMode.PARTITIONED,
+                                ops.PROP_BACKUPS_NUMBER: 0,
+                                ops.PROP_CACHE_ATOMICITY_MODE: ops.CacheAtomicityMode.ATOMIC}
+    template = upper.get("TEMPLATE", "").upper()
+    if template in ("PARTITIONED", "REPLICATED"):
+        settings[ops.PROP_CACHE_MODE] = ops.CacheMode[template]
+    if upper.get("BACKUPS", "").isdigit():
+        settings[ops.PROP_BACKUPS_NUMBER] = int(upper["BACKUPS"])
+    atomicity = upper.get("ATOMICITY", "").upper()
+    if atomicity in ops.CacheAtomicityMode.__members__:
+        settings[ops.PROP_CACHE_ATOMICITY_MODE] = ops.CacheAtomicityMode[atomicity]
+    sync = upper.get("WRITE_SYNCHRONIZATION_MODE", "").upper()
+    if sync in ops.WriteSynchronizationMode.__members__:
+        settings[ops.PROP_WRITE_SYNCHRONIZATION_MODE] = ops.WriteSynchronizationMode[sync]
+    if upper.get("CACHE_GROUP"):
+        settings[ops.PROP_GROUP_NAME] = upper["CACHE_GROUP"]
+    if upper.get("DATA_REGION"):
+        settings[ops.PROP_DATA_REGION_NAME] = upper["DATA_REGION"]
+    return settings

@@ -19,6 +19,7 @@ from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txkv.endpoints import set_no_delay
 from txkv.errors import ProtocolError
 from txkv.kyoto.tyrant import codec
 from txkv.kyoto.tyrant.codec import Cmd, Request
@@ -107,6 +108,9 @@ class TTServerProtocol(Protocol):
         self._buf = bytearray()
         self._parser = codec.RequestParser()
         self._closing = False
+
+    def connectionMade(self) -> None:
+        set_no_delay(self.transport)
 
     def dataReceived(self, data: bytes) -> None:
         if self._closing:

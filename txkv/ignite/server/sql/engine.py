@@ -90,6 +90,11 @@ class SqlEngine:
             raise
         self._db.execute("COMMIT")
 
+    def atomic(self) -> Any:
+        """A context manager making the row changes inside it (``put_row``, ``remove_row``...)
+        one all-or-nothing sqlite transaction (used for committed key-value transactions)."""
+        return self._transaction()
+
     # -- statements ---------------------------------------------------------------------------
 
     def execute(self, sql: str, args: Sequence[Any] = (), *, schema: Optional[str] = "PUBLIC",

@@ -305,14 +305,109 @@ def column_not_found(name: str, sql: str) -> SqlError:
                     f"[42122-197]", sql_state="42S22")
 
 
+#: the key/value columns of tables made from a QueryEntity without key/value fields
+_HIDDEN = ("_KEY", "_VAL")
+
+
+def _visible_columns(table: TableInfo) -> Optional[List[str]]:
+    """The columns ``*`` shows when the table has hidden ``_KEY``/``_VAL`` columns (Ignite
+    leaves those out), or None when ``*`` needs no change."""
+    names = [column.name for column in table.columns]
+    visible = [name for name in names if name not in _HIDDEN]
+    if len(visible) == len(names) or not visible:
+        return None
+    return visible
+
+
+def _depths(tokens: List[Token]) -> List[int]:
+    """The parenthesis depth of every token."""
+    depths, depth = [], 0
+    for token in tokens:
+        if token.is_op(")"):
+            depth -= 1
+        depths.append(depth)
+        if token.is_op("("):
+            depth += 1
+    return depths
+
+
+def _is_item_start(tokens: List[Token], position: int) -> bool:
+    return position > 0 and (tokens[position - 1].is_word("SELECT", "DISTINCT", "ALL")
+                             or tokens[position - 1].is_op(","))
+
+
+def _is_item_end(tokens: List[Token], position: int) -> bool:
+    return position >= len(tokens) or tokens[position].is_op(",") \
+        or tokens[position].is_word("FROM")
+
+
+def _from_refs(tokens: List[Token], depths: List[int], position: int,
+               refs: List[_TableRef]) -> Optional[List[_TableRef]]:
+    """The tables of the FROM clause of the SELECT whose list holds ``position``, or None
+    when that clause has something else (a subquery, NATURAL/USING joins)."""
+    depth = depths[position]
+    start = next((i for i in range(position, len(tokens))
+                  if depths[i] == depth and tokens[i].is_word("FROM")), None)
+    if start is None:
+        return None
+    stop = len(tokens)
+    for i in range(start + 1, len(tokens)):
+        if depths[i] < depth or (depths[i] == depth and tokens[i].upper in _END_FROM):
+            stop = i
+            break
+        if tokens[i].is_word("NATURAL", "USING", "SELECT", "VALUES"):
+            return None
+    return [ref for ref in refs if start < ref.start < stop and depths[ref.start] == depth]
+
+
+def _expand_stars(tokens: List[Token], refs: List[_TableRef]
+                  ) -> Dict[int, Tuple[int, List[Token]]]:
+    """``*`` / ``alias.*`` select items over tables with hidden columns: start position ->
+    (end position, the explicit column list replacing them)."""
+    if not any(_visible_columns(ref.table) is not None for ref in refs):
+        return {}
+    depths = _depths(tokens)
+    found: Dict[int, Tuple[int, List[Token]]] = {}
+    for position, token in enumerate(tokens):
+        if not token.is_op("*") or not _is_item_end(tokens, position + 1):
+            continue
+        if position >= 2 and tokens[position - 1].is_op(".") \
+                and tokens[position - 2].name is not None:
+            start = position - 2
+            qualifier = tokens[start].name
+            tables = [ref for ref in refs if ref.visible_name == qualifier][:1]
+        else:
+            start = position
+            tables = _from_refs(tokens, depths, position, refs) or []
+        if not tables or not _is_item_start(tokens, start):
+            continue
+        columns: List[Token] = []
+        for ref in tables:
+            names = _visible_columns(ref.table) or [c.name for c in ref.table.columns]
+            prefix = quote_ident(ref.visible_name) + "."
+            for name in names:
+                if columns:
+                    columns.append(Token("op", ","))
+                columns.append(Token("ident", prefix + quote_ident(name), " "))
+        columns[0].space = tokens[start].space
+        found[start] = (position + 1, columns)
+    return found
+
+
 def _rewrite(tokens: List[Token], refs: List[_TableRef], translation: Translation) -> List[Token]:
     by_start = {ref.start: ref for ref in refs}
+    stars = _expand_stars(tokens, refs)
     out: List[Token] = []
     position = 0
     cast_depths: List[int] = []
     depth = 0
     while position < len(tokens):
         token = tokens[position]
+        star = stars.get(position)
+        if star is not None:
+            out.extend(star[1])
+            position = star[0]
+            continue
         ref = by_start.get(position)
         if ref is not None:
             text = ref.table.quoted
@@ -383,7 +478,8 @@ def _rewrite_hidden(tokens: List[Token], position: int, refs: List[_TableRef],
         return position + 1
     table = ref.table
     scalar = table.scalar_key_column if kind == "key" else table.scalar_value_column
-    prefix = quote_ident(ref.visible_name) + "."
+    # unqualified with a single table: also valid in an INSERT column list
+    prefix = "" if qualifier is None and len(refs) == 1 else quote_ident(ref.visible_name) + "."
     column = quote_ident(scalar) if scalar is not None else "ROWID"
     previous = out[-1] if out else None
     in_select_list = previous is not None and (

@@ -8,9 +8,10 @@ family         sqlite storage                        returned to the caller
 =============  ====================================  =========================================
 integers       INTEGER                               ``int``
 BOOLEAN        INTEGER 0/1                           ``bool``
-DECIMAL        a REAL when the value has at most 15  ``decimal.Decimal`` at the column scale
-               significant digits, else its exact    (exact: a 15-digit decimal survives a
-               TEXT (compared as text: documented)   double round trip)
+DECIMAL        INTEGER when whole (no fraction),     ``decimal.Decimal`` at the column scale
+               a REAL when the value has at most 15  (exact: a 15-digit decimal survives a
+               significant digits, else its exact    double round trip)
+               TEXT (compared as text: documented)
 REAL, DOUBLE   REAL (REAL rounded to float32)        ``float``
 CHAR, VARCHAR  TEXT                                  ``str``
 DATE           TEXT ``YYYY-MM-DD[ HH:MM:SS[.f]]``    naive ``datetime`` (pyignite's Date)
@@ -327,10 +328,16 @@ def _decimal_text(value: decimal.Decimal) -> str:
 
 
 def _decimal_storage(value: decimal.Decimal) -> Any:
-    """A REAL when the decimal has at most 15 significant digits (a double keeps them exactly),
-    else its exact text."""
+    """An INTEGER for a whole decimal written without a fraction (``100``), a REAL when it has
+    at most 15 significant digits (a double keeps them exactly), else its exact text.
+
+    Columns with a scale are read back at that scale; a column without one gives ``100`` back
+    as ``100`` and ``2.5`` as ``2.5`` (trailing fraction zeros are not kept there)."""
     text = _decimal_text(value)
-    if len(value.as_tuple().digits) <= 15:
+    sign, digits, exponent = value.as_tuple()
+    if len(digits) <= 15:
+        if isinstance(exponent, int) and exponent >= 0:
+            return int(value)
         return float(text)
     return text
 
