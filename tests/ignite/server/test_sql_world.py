@@ -8,64 +8,17 @@ from typing import Any, List, Sequence
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.conformance.ignite_seed_data import (  # the seed's statements, written once
+    CITY_CREATE_INDEX,
+    CITY_CREATE_TABLE_QUERY,
+    CITY_INSERT_QUERY,
+    COUNTRY_CREATE_TABLE_QUERY,
+    COUNTRY_INSERT_QUERY,
+    LANGUAGE_CREATE_INDEX,
+    LANGUAGE_CREATE_TABLE_QUERY,
+    LANGUAGE_INSERT_QUERY,
+)
 from txkv.ignite.server.sql import SqlEngine
-
-COUNTRY_CREATE_TABLE_QUERY = '''CREATE TABLE Country (
-    Code CHAR(3) PRIMARY KEY,
-    Name CHAR(52),
-    Continent CHAR(50),
-    Region CHAR(26),
-    SurfaceArea DECIMAL(10,2),
-    IndepYear SMALLINT(6),
-    Population INT(11),
-    LifeExpectancy DECIMAL(3,1),
-    GNP DECIMAL(10,2),
-    GNPOld DECIMAL(10,2),
-    LocalName CHAR(45),
-    GovernmentForm CHAR(45),
-    HeadOfState CHAR(60),
-    Capital INT(11),
-    Code2 CHAR(2)
-)'''
-
-CITY_CREATE_TABLE_QUERY = '''CREATE TABLE City (
-    ID INT(11),
-    Name CHAR(35),
-    CountryCode CHAR(3),
-    District CHAR(20),
-    Population INT(11),
-    PRIMARY KEY (ID, CountryCode)
-) WITH "affinityKey=CountryCode"'''
-
-LANGUAGE_CREATE_TABLE_QUERY = '''CREATE TABLE CountryLanguage (
-    CountryCode CHAR(3),
-    Language CHAR(30),
-    IsOfficial BOOLEAN,
-    Percentage DECIMAL(4,1),
-    PRIMARY KEY (CountryCode, Language)
-) WITH "affinityKey=CountryCode"'''
-
-CITY_CREATE_INDEX = '''
-CREATE INDEX idx_country_code ON city (CountryCode)'''
-
-LANGUAGE_CREATE_INDEX = '''
-CREATE INDEX idx_lang_country_code ON CountryLanguage (CountryCode)'''
-
-COUNTRY_INSERT_QUERY = '''INSERT INTO Country(
-    Code, Name, Continent, Region,
-    SurfaceArea, IndepYear, Population,
-    LifeExpectancy, GNP, GNPOld,
-    LocalName, GovernmentForm, HeadOfState,
-    Capital, Code2
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'''
-
-CITY_INSERT_QUERY = '''INSERT INTO City(
-    ID, Name, CountryCode, District, Population
-) VALUES (?, ?, ?, ?, ?)'''
-
-LANGUAGE_INSERT_QUERY = '''INSERT INTO CountryLanguage(
-    CountryCode, Language, IsOfficial, Percentage
-) VALUES (?, ?, ?, ?)'''
 
 MOST_POPULATED_QUERY = '''
 SELECT name, population FROM City ORDER BY population DESC LIMIT 10'''
