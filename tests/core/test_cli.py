@@ -157,3 +157,14 @@ class ImportHygieneTests(SynchronousTestCase):
             "warning_filters_changed": False,
             "reactor_installed": False,
         })
+
+
+class TestLayoutTests(SynchronousTestCase):
+    def test_test_module_basenames_are_unique(self) -> None:
+        # tests/ has no __init__.py files: pytest imports test modules by basename.
+        import collections
+        import pathlib
+
+        root = pathlib.Path(__file__).resolve().parents[1]
+        names = collections.Counter(p.name for p in root.rglob("test_*.py"))
+        self.assertEqual([n for n, c in names.items() if c > 1], [])
