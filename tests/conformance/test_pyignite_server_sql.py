@@ -4,12 +4,9 @@ embedded Ignite server and its SQL engine."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import OrderedDict
 from decimal import Decimal
 from typing import Any, List
-
-from twisted.trial.unittest import SkipTest
 
 from tests.conformance import ignite_seed_data as data
 from tests.ignite.server.fixtures import PyigniteServerCase, pyignite
@@ -56,15 +53,6 @@ def _load(client: Any) -> None:
 
 
 class SqlExamples(PyigniteServerCase):
-    def setUp(self) -> None:
-        try:
-            from txkv.ignite.server.sql import SqlEngine  # noqa: F401
-        except ImportError as exc:
-            if os.environ.get("CI") == "true":
-                raise
-            raise SkipTest(f"the SQL engine is not available yet: {exc}") from None
-        super().setUp()
-
     def test_sql_examples(self) -> Any:
         def scenario() -> None:
             client = Client()

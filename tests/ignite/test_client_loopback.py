@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections import OrderedDict
 from typing import Any, List
 
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, ensureDeferred, gatherResults, inlineCallbacks
-from twisted.trial.unittest import SkipTest, TestCase
+from twisted.trial.unittest import TestCase
 
 from txkv.ignite import Client, GenericObjectMeta
 from txkv.ignite.codec import ops
 from txkv.ignite.datatypes import DoubleObject, IntObject, String
-from txkv.ignite.errors import SQLError
 from txkv.ignite.server.cluster import start_cluster
 
 
@@ -41,14 +39,7 @@ class LoopbackCase(TestCase):
         return Deferred.fromCoroutine(coro)
 
     async def need_sql(self) -> None:
-        try:
-            await self.client.sql("SELECT 1")
-        except SQLError as exc:
-            if "not available" not in str(exc):
-                raise
-            if os.environ.get("CI") == "true":
-                raise
-            raise SkipTest(f"the embedded server runs without its SQL engine: {exc}") from None
+        await self.client.sql("SELECT 1")  # the SQL engine ships with the server
 
 
 class KeyValueExampleTests(LoopbackCase):
