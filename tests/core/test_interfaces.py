@@ -16,7 +16,9 @@ from txkv.interfaces import IKeyValueStore
 from txkv.scanner import PagedScanner, Scanner
 
 #: The store adapters that exist, as ``module:class``.  Add each new store's adapter here.
-ADAPTERS = ["txkv.ignite.adapter:IgniteKeyValueStore"]
+ADAPTERS = ["txkv.ignite.adapter:IgniteKeyValueStore",
+            "txkv.kyoto.adapter:KyotoTycoonKeyValueStore",
+            "txkv.kyoto.adapter:TokyoTyrantKeyValueStore"]
 
 #: The surface issue 2 asks for, with the arguments each method takes.
 SURFACE = {

@@ -7,6 +7,7 @@ from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
+from txkv.kyoto.adapter import KyotoTycoonKeyValueStore, TokyoTyrantKeyValueStore
 from txkv.kyoto.embedded import EmbeddedServer
 from txkv.kyoto.kt_client import KyotoTycoon
 from txkv.kyoto.kt_errors import (
@@ -30,6 +31,8 @@ if find_spec("txkv.kyoto.tyrant") is not None:  # the Tokyo Tyrant half, its own
 __all__ = [
     "KyotoTycoon",
     "EmbeddedServer",
+    "KyotoTycoonKeyValueStore",
+    "TokyoTyrantKeyValueStore",
     "TokyoTyrant",
     "EmbeddedTokyoTyrantServer",
     "KT_BINARY",
