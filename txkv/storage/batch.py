@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple, Union
 
 from txkv.errors import ParameterError
 
+from ._context import CommitsOnExit
 from ._engine import Op, Record
 from ._validate import BytesLike, as_bytes, deadline_for
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 _Pending = Tuple["Namespace", bytes, Optional[bytes], Any, Any]
 
 
-class StorageBatch:
+class StorageBatch(CommitsOnExit):
     """Puts and deletes across namespaces, applied atomically by :meth:`commit`.
 
     Used as a context manager the batch commits on a clean exit and is discarded when the
@@ -88,22 +88,8 @@ class StorageBatch:
         """Forget every queued operation."""
         self._ops = []
 
-    def __enter__(self) -> StorageBatch:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.discard()
-
-
-class WriteBatch:
+class WriteBatch(CommitsOnExit):
     """A :class:`StorageBatch` bound to one namespace: ``put(key, value)``, ``delete(key)``."""
 
     def __init__(self, namespace: Namespace) -> None:
@@ -135,17 +121,3 @@ class WriteBatch:
     def discard(self) -> None:
         """Forget the queued operations."""
         self._batch.discard()
-
-    def __enter__(self) -> WriteBatch:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.discard()

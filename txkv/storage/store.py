@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import weakref
-from types import TracebackType
 from typing import (
     Any,
     Callable,
@@ -21,7 +20,6 @@ from typing import (
     NamedTuple,
     Optional,
     Tuple,
-    Type,
     TypeVar,
     Union,
     overload,
@@ -31,6 +29,7 @@ from twisted.logger import Logger
 
 from txkv.errors import ParameterError
 
+from ._context import ClosesOnExit
 from ._engine import Engine, Record, View, is_expired
 from ._validate import BytesLike, as_bytes, deadline_for, key_range, namespace_name
 from .batch import StorageBatch, WriteBatch
@@ -393,7 +392,7 @@ class Namespace(Reader):
         return Snapshot(self, self.storage._engine.view())
 
 
-class Snapshot(Reader):
+class Snapshot(ClosesOnExit, Reader):
     """The state of one namespace at the time :meth:`Namespace.snapshot` was called.
 
     Writes made afterwards are invisible to it.  Expiry is still judged by the clock at
@@ -435,19 +434,8 @@ class Snapshot(Reader):
         self._closed = True
         self._finalizer()
 
-    def __enter__(self) -> Snapshot:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
-
-
-class Storage:
+class Storage(ClosesOnExit):
     """A set of named namespaces over one engine; see :func:`txkv.storage.open_storage`.
 
     :param engine: the backend.
@@ -532,14 +520,3 @@ class Storage:
         self._closed = True
         self._engine.close()
         log.debug("closed storage {path}", path=self.path)
-
-    def __enter__(self) -> Storage:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
