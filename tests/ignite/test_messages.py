@@ -460,3 +460,19 @@ def test_huge_counts_fail_fast() -> None:
         m.decode_response_body(ops.OP_QUERY_SQL_FIELDS_CURSOR_GET_PAGE, rows, 0, P170,
                                column_count=0)
 
+
+
+def test_bad_argument_values_raise_parameter_error_and_write_nothing() -> None:
+    from txkv.ignite.codec import messages as msgs
+    from txkv.ignite.codec import ops as op_codes
+    from txkv.ignite.errors import ParameterError as IgniteParameterError
+
+    buf = bytearray(b"prefix")
+    for args in (msgs.ResourceOp(None), msgs.ResourceOp(2**70)):
+        try:
+            msgs.write_request_body(buf, op_codes.OP_RESOURCE_CLOSE, args)
+        except IgniteParameterError as e:
+            assert "OP_RESOURCE_CLOSE" in str(e) or "RESOURCE_CLOSE" in str(e)
+        else:
+            raise AssertionError(f"{args!r} was accepted")
+        assert buf == b"prefix"

@@ -1397,7 +1397,12 @@ def write_request_body(
     if not isinstance(args, spec.args_type):
         raise ParameterError(
             f"{spec.name} takes {spec.args_type.__name__}, not {type(args).__name__}")
-    spec.write_request(buf, args, proto or ProtocolContext(), ctx)
+    start = len(buf)
+    try:
+        spec.write_request(buf, args, proto or ProtocolContext(), ctx)
+    except (struct.error, TypeError, OverflowError) as e:
+        del buf[start:]  # nothing half-written stays behind
+        raise ParameterError(f"{spec.name}: invalid argument in {args!r}: {e}") from e
 
 
 def encode_request(
