@@ -20,6 +20,26 @@ from txkv.testing import ListeningServer, free_port, listen_tcp
 from txkv.tls import client_tls, server_tls
 
 
+def accepted(factory: Any, count: int) -> Deferred[None]:
+    """Fires once ``factory`` has built ``count`` server connections (bounded by trial's timeout).
+
+    Pooled connections come up concurrently; waiting for the server to see them keeps the
+    pool-size assertions free of races with the requests that finish first.
+    """
+    built = [0]
+    done: Deferred[None] = Deferred()
+    build = factory.buildProtocol
+
+    def counting(addr: Any) -> Any:
+        built[0] += 1
+        if built[0] == count and not done.called:
+            done.callback(None)
+        return build(addr)
+
+    factory.buildProtocol = counting
+    return done
+
+
 def run(coro: Any) -> Deferred[Any]:
     return ensureDeferred(coro)
 
@@ -149,7 +169,9 @@ class FailoverTests(_Base):
 class PoolTests(_Base):
     def test_kt_pool_spreads_requests_and_cursor_keeps_its_connection(self) -> Deferred[Any]:
         async def go() -> None:
-            server = await self.listen(KTServerFactory(self.kt_state()))
+            factory = KTServerFactory(self.kt_state())
+            all_up = accepted(factory, 6)
+            server = await self.listen(factory)
             kt = self.client(KyotoTycoon, "127.0.0.1", server.port, timeout=10, pool_size=3)
             await kt.set_bulk({f"k{i:02d}": str(i) for i in range(30)})
             cursor = kt.cursor()
@@ -162,6 +184,7 @@ class PoolTests(_Base):
             self.assertEqual(walked, ["k10", "k11", "k12", "k13", "k14"])
             await cursor.close()
             await kt.connect()
+            await all_up
             self.assertEqual(len(server.connections), 6)  # 3 binary + 3 HTTP
 
         return run(go())
@@ -170,10 +193,13 @@ class PoolTests(_Base):
         async def go() -> None:
             db = open_database()
             self.addCleanup(db.storage.close)
-            server = await self.listen(TTServerFactory(db))
+            factory = TTServerFactory(db)
+            both_up = accepted(factory, 2)
+            server = await self.listen(factory)
             tt = self.client(TokyoTyrant, "127.0.0.1", server.port, timeout=10, pool_size=2)
             values = await gatherResults([tt.incr("n") for _ in range(40)])
             self.assertEqual(sorted(values), list(range(1, 41)))
+            await both_up
             self.assertEqual(len(server.connections), 2)
 
         return run(go())
