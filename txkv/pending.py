@@ -225,6 +225,25 @@ class PendingRequests(_TableBase):
             entry.deferred.errback(self._timeout_failure(entry))
 
 
+class _FifoEntry:
+    """A reply slot; cancelling its Deferred abandons the slot but keeps it in the queue."""
+
+    __slots__ = ("deferred", "op", "timeout", "done", "table")
+
+    def __init__(self, table: FifoPendingRequests, op: Optional[str],
+                 timeout: Optional[float]) -> None:
+        self.table = table
+        self.op = op
+        self.timeout = timeout
+        self.done = False
+        self.deferred: Deferred[Any] = Deferred(self.abandon)
+
+    def abandon(self, _d: object = None) -> None:
+        if not self.done:
+            self.done = True
+            self.table._waiting -= 1
+
+
 class FifoPendingRequests(_TableBase):
     """Replies in request order: a queue of Deferreds whose abandoned slots are kept.
 
@@ -239,9 +258,8 @@ class FifoPendingRequests(_TableBase):
         node: Optional[str] = None,
     ) -> None:
         super().__init__(clock, default_timeout, node)
-        self._queue: Deque[_Entry] = deque()
-        self._seq = itertools.count()
-        self._live: Dict[int, _Entry] = {}
+        self._queue: Deque[_FifoEntry] = deque()
+        self._waiting = 0
 
     def __len__(self) -> int:
         """Number of reply slots still expected (including abandoned ones)."""
@@ -250,7 +268,7 @@ class FifoPendingRequests(_TableBase):
     @property
     def waiting(self) -> int:
         """Number of requests whose caller still waits."""
-        return len(self._live)
+        return self._waiting
 
     def add(self, op: Optional[str] = None, timeout: Optional[float] = None) -> Deferred[Any]:
         """Append a slot for the next reply and return its Deferred."""
@@ -260,14 +278,14 @@ class FifoPendingRequests(_TableBase):
             timeout = self.default_timeout
         if timeout is not None and timeout <= 0:
             timeout = None
-        key = next(self._seq)
-        entry = _Entry(key, op, timeout, lambda _d: self._abandon(key))
+        entry = _FifoEntry(self, op, timeout)
         self._queue.append(entry)
-        self._live[key] = entry
+        self._waiting += 1
         if timeout is not None:
-            self._deadlines.push(timeout, key)
-            if len(self._deadlines) > 2 * len(self._live) + 64:
-                self._deadlines.compact(self._live.__contains__)
+            deadlines = self._deadlines
+            deadlines.push(timeout, entry)
+            if len(deadlines) > 2 * self._waiting + 64:
+                deadlines.compact(_still_waiting)
         return entry.deferred
 
     def peek_op(self) -> Optional[str]:
@@ -294,29 +312,29 @@ class FifoPendingRequests(_TableBase):
             self._closed = failure
         self._deadlines.stop()
         queue, self._queue = self._queue, deque()
-        self._live.clear()
+        self._waiting = 0
         for entry in queue:
             if not entry.done:
                 entry.done = True
                 entry.deferred.errback(failure)
 
-    def _pop(self) -> Optional[_Entry]:
-        if not self._queue:
-            raise ProtocolError("reply received with no request outstanding", node=self.node)
-        entry = self._queue.popleft()
+    def _pop(self) -> Optional[_FifoEntry]:
+        try:
+            entry = self._queue.popleft()
+        except IndexError:
+            raise ProtocolError("reply received with no request outstanding",
+                                node=self.node) from None
         if entry.done:
             return None
         entry.done = True
-        del self._live[entry.key]
+        self._waiting -= 1
         return entry
 
-    def _abandon(self, key: Any) -> None:
-        entry = self._live.pop(key, None)
-        if entry is not None:
-            entry.done = True
-
-    def _on_deadline(self, key: Any) -> None:
-        entry = self._live.pop(key, None)
-        if entry is not None:
-            entry.done = True
+    def _on_deadline(self, entry: Any) -> None:
+        if not entry.done:
+            entry.abandon()
             entry.deferred.errback(self._timeout_failure(entry))
+
+
+def _still_waiting(entry: _FifoEntry) -> bool:
+    return not entry.done

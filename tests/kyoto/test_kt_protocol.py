@@ -10,6 +10,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.tcp_pair import read_available, tcp_pair
 from txkv.errors import ConnectionLostError, NotConnectedError, ProtocolError, RequestTimeoutError
 from txkv.kyoto import kt_codec as bc
 from txkv.kyoto.kt_errors import KTBinaryError
@@ -161,59 +162,27 @@ class ReplicationProtocolTests(SynchronousTestCase):
         self.assertTrue(transport.disconnecting)
 
 
-class _WriteDescriptor(StringTransport):
-    """A StringTransport that, like a TCP transport, buffers writes until ``doWrite``."""
-
-    def __init__(self, error: Any = None) -> None:
-        super().__init__()
-        self.disconnecting = False
-        self.pending_writes: List[bytes] = []
-        self.flushes = 0
-        self.restarted = False
-        self.error = error
-
-    def write(self, data: bytes) -> None:
-        self.pending_writes.append(data)
-
-    def startWriting(self) -> None:
-        self.restarted = True
-
-    def doWrite(self) -> Any:
-        self.flushes += 1
-        if self.error is not None:
-            return self.error
-        for data in self.pending_writes:
-            super().write(data)
-        self.pending_writes = []
-        return None
-
-
 class FlushTests(SynchronousTestCase):
-    """A request alone in flight is flushed at once; pipelined ones are left to coalesce."""
+    """A request alone in flight goes on the socket at once; pipelined ones queue and coalesce."""
 
-    def test_only_the_first_of_a_pipeline_is_flushed(self) -> None:
-        proto = KTBinaryProtocol(Clock())
-        transport = _WriteDescriptor()
-        proto.makeConnection(transport)
-        proto.request(b"a", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
-        self.assertEqual((transport.value(), transport.flushes), (b"a", 1))
-        self.assertFalse(transport.restarted)
-        proto.request(b"b", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
-        self.assertEqual((transport.value(), transport.pending_writes), (b"a", [b"b"]))
-        self.assertEqual(transport.flushes, 1)
+    def setUp(self) -> None:
+        self.proto = KTBinaryProtocol(Clock())
+        self.transport, self.peer, _ = tcp_pair(self.proto)
+        self.addCleanup(self.peer.close)
+        self.addCleanup(self.transport.socket.close)
 
-    def test_no_flush_while_disconnecting(self) -> None:
-        proto = KTBinaryProtocol(Clock())
-        transport = _WriteDescriptor()
-        proto.makeConnection(transport)
-        transport.disconnecting = True
-        proto.request(b"a", None, "set")
-        self.assertEqual((transport.flushes, transport.pending_writes), (0, [b"a"]))
+    def queued(self) -> bytes:
+        return b"".join(self.transport._tempDataBuffer)
 
-    def test_write_error_goes_back_to_the_reactor(self) -> None:
-        proto = KTBinaryProtocol(Clock())
-        transport = _WriteDescriptor(error=ConnectionResetError())
-        proto.makeConnection(transport)
-        proto.request(b"a", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
-        self.assertEqual(transport.flushes, 1)
-        self.assertTrue(transport.restarted)  # registered again: the reactor sees the error
+    def test_only_the_first_of_a_pipeline_is_sent_at_once(self) -> None:
+        self.proto.request(b"a", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
+        self.assertEqual((read_available(self.peer), self.queued()), (b"a", b""))
+        self.proto.request(b"b", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
+        self.proto.request(b"c", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
+        self.assertEqual((read_available(self.peer), self.queued()), (b"", b"bc"))
+
+    def test_nothing_is_sent_while_disconnecting(self) -> None:
+        self.transport.disconnecting = True
+        self.proto.request(b"a", None, "set")
+        self.assertEqual(read_available(self.peer), b"")
+

@@ -19,6 +19,7 @@ from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txkv.direct_write import write_now
 from txkv.endpoints import set_no_delay
 from txkv.errors import ConnectionLostError, NotConnectedError, ProtocolError
 from txkv.pending import FifoPendingRequests
@@ -92,39 +93,48 @@ class FifoProtocol(Protocol):
         return d
 
     def _write(self, data: bytes) -> None:
-        """Write ``data``; when it is the only request in flight, flush it at once instead of on
-        the reactor's next turn (a sequential caller saves a reactor iteration per request;
-        pipelined requests keep being coalesced into one write)."""
-        transport = self.transport
-        assert transport is not None
-        transport.write(data)
-        if len(self._parsers) <= 1 and not getattr(transport, "disconnecting", True):
-            flush = getattr(transport, "doWrite", None)  # IWriteDescriptor (TCP transports)
-            if flush is not None and flush() is not None:
-                # a write error: let the reactor find it on its own doWrite and close
-                transport.startWriting()  # type: ignore[attr-defined]
+        """Write ``data``; a request alone in flight is sent on the socket at once (a sequential
+        caller saves a reactor iteration per request), pipelined ones are queued so the reactor
+        sends them together."""
+        if len(self._parsers) <= 1:
+            write_now(self.transport, data)
+        else:
+            self.transport.write(data)  # type: ignore[union-attr]
 
     def dataReceived(self, data: bytes) -> None:
         buf = self._buf
-        buf += data
-        off = 0
-        parsers = self._parsers
+        if buf:
+            buf += data
+            source: Any = buf
+        else:
+            source = data  # the common case: parse straight from what arrived, no copy
         try:
-            with memoryview(buf) as view:
-                while parsers and off < len(buf):
-                    consumed = parsers[0].parse(view[off:])
-                    if consumed is None:
-                        break
-                    off += consumed
-                    self._deliver(parsers.popleft())
+            with memoryview(source) as view:
+                off = self._parse_replies(view)
         except ProtocolError as e:
             self._protocol_error(e)
             return
-        if off:
-            del buf[:off]
-        if buf and not parsers:
+        if source is buf:
+            if off:
+                del buf[:off]
+        elif off < len(data):
+            self._buf += data[off:]
+        if self._buf and not self._parsers:
             self._protocol_error(ProtocolError(
-                f"{len(buf)} unexpected bytes from the server", node=self.pending.node))
+                f"{len(self._buf)} unexpected bytes from the server", node=self.pending.node))
+
+    def _parse_replies(self, view: memoryview) -> int:
+        """Deliver every complete reply at the start of ``view``; returns the bytes consumed."""
+        parsers = self._parsers
+        size = len(view)
+        off = 0
+        while parsers and off < size:
+            consumed = parsers[0].parse(view[off:] if off else view)
+            if consumed is None:
+                break
+            off += consumed
+            self._deliver(parsers.popleft())
+        return off
 
     def _deliver(self, parser: Any) -> None:
         """Hand a complete reply to the oldest pending request."""

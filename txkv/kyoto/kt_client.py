@@ -35,7 +35,7 @@ from txkv.kyoto.kt_http import HTTPResponse
 from txkv.kyoto.kt_protocol import KTBinaryFactory, KTBinaryProtocol, KTHTTPFactory, KTHTTPProtocol
 from txkv.kyoto.kt_tsv import decode_body, encode_request_body
 from txkv.kyoto.kt_values import ExpireTime, binary_xt, convert_xt
-from txkv.kyoto.serializers import KT_BINARY, decode_text, encode_key
+from txkv.kyoto.serializers import KT_BINARY, decode_text, encode_key, raw_bytes
 from txkv.scanner import Scanner
 
 __all__ = ["KyotoTycoon"]
@@ -196,11 +196,14 @@ class KyotoTycoon(ManagedClient):
     def get(self, key: Any, db: Optional[int] = None, decode_value: bool = True) -> Deferred[Any]:
         """The value at ``key`` or None."""
         try:
-            frame = bc.encode_get_bulk([(self.default_db if db is None else db, _b(key))])
+            frame = bc.encode_get_one(self.default_db if db is None else db, _b(key))
         except Exception as e:
             return fail(e)
-        return self._binary_request(frame, bc.GetBulkReplyParser(), "get").addCallback(
-            _first_value, self.decode_value if decode_value else bytes)
+        d = self._binary_request(frame, bc.GetOneReplyParser(), "get")
+        decode = self.decode_value
+        if decode_value and decode is not raw_bytes:  # the parser's result is bytes already
+            d.addCallback(_decoded, decode)
+        return d
 
     def get_bytes(self, key: Any, db: Optional[int] = None) -> Deferred[Optional[bytes]]:
         """The raw bytes at ``key`` (no deserialization) or None."""
@@ -692,9 +695,8 @@ class KyotoTycoon(ManagedClient):
 
 
 
-def _first_value(found: List[Tuple[int, bytes, bytes, int]], decode: Callable[[bytes], Any]
-                 ) -> Any:
-    return decode(found[0][2]) if found else None
+def _decoded(raw: Optional[bytes], decode: Callable[[bytes], Any]) -> Any:
+    return None if raw is None else decode(raw)
 
 
 def _number(raw: bytes, floats: bool = True) -> Any:

@@ -40,6 +40,7 @@ __all__ = [
     "encode_set_bulk",
     "encode_remove_bulk",
     "encode_get_bulk",
+    "encode_get_one",
     "encode_play_script",
     "encode_replication",
     "encode_count_reply",
@@ -52,6 +53,7 @@ __all__ = [
     "FrameParser",
     "CountReplyParser",
     "GetBulkReplyParser",
+    "GetOneReplyParser",
     "PlayScriptReplyParser",
     "AcceptReplyParser",
     "SetBulkRequest",
@@ -92,6 +94,8 @@ _COUNT = struct.Struct(">BI")  # magic, count
 _DB_KEY = struct.Struct(">HI")  # dbidx, ksiz
 _DB_KV_XT = struct.Struct(">HIIq")  # dbidx, ksiz, vsiz, xt
 _KV = struct.Struct(">II")  # ksiz, vsiz
+_GET_ONE = struct.Struct(">BIIHI")  # magic, flags, rnum = 1, dbidx, ksiz
+_ONE_RECORD = struct.Struct(">BIHIIq")  # magic, count, dbidx, ksiz, vsiz, xt
 _REPL_REQ = struct.Struct(">BIQH")  # magic, flags, ts, sid
 _REPL_LOG = struct.Struct(">BQI")  # magic, ts, size
 _REPL_NOP = struct.Struct(">BQ")  # magic, ts
@@ -140,6 +144,11 @@ def encode_remove_bulk(records: Sequence[Tuple[int, bytes]], no_reply: bool = Fa
 def encode_get_bulk(records: Sequence[Tuple[int, bytes]]) -> bytes:
     """``0xBA`` frame for ``(dbidx, key)`` records (the server always answers)."""
     return _encode_db_keys(MAGIC_GET_BULK, 0, records)
+
+
+def encode_get_one(db: int, key: bytes) -> bytes:
+    """The ``0xBA`` frame of a one-key get (the same bytes as ``encode_get_bulk([(db, key)])``)."""
+    return _GET_ONE.pack(MAGIC_GET_BULK, 0, 1, db, len(key)) + key
 
 
 def encode_play_script(
@@ -229,6 +238,42 @@ class FrameParser:
 
     def parse(self, data: memoryview) -> Optional[int]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class GetOneReplyParser(FrameParser):
+    """``0xBA`` reply to a one-key get; result is the value's bytes, or None when the key is
+    missing.  The frame is parsed whole once it has arrived (it holds at most one record)."""
+
+    def parse(self, data: BytesLike) -> Optional[int]:
+        size = len(data)
+        if not size:
+            return None
+        first = data[0]
+        if first != MAGIC_GET_BULK:
+            if first == MAGIC_ERROR:
+                self.result = _ERROR
+                return 1
+            raise ProtocolError(
+                f"unexpected reply magic 0x{first:02x}, expected 0x{MAGIC_GET_BULK:02x}")
+        if size >= _ONE_RECORD.size:
+            _, count, _, ksiz, vsiz, _ = _ONE_RECORD.unpack_from(data)
+        elif size >= _COUNT.size:
+            count = _COUNT.unpack_from(data)[1]
+            if count:
+                return None
+        else:
+            return None
+        if count == 0:
+            self.result = None
+            return _COUNT.size
+        if count != 1:
+            raise ProtocolError(f"{count} records in the reply to a one-key get")
+        start = _ONE_RECORD.size + ksiz
+        stop = start + vsiz
+        if size < stop:
+            return None
+        self.result = bytes(data[start:stop])
+        return stop
 
 
 class CountReplyParser(FrameParser):

@@ -36,6 +36,7 @@ __all__ = [
     "value_codec",
     "encode_key",
     "decode_key",
+    "raw_bytes",
     "decode_text",
     "to_bytes",
 ]
@@ -74,13 +75,14 @@ def decode_text(data: bytes) -> Union[str, bytes]:
         return data
 
 
-def _identity(data: bytes) -> bytes:
+def raw_bytes(data: bytes) -> bytes:
+    """KT_NONE's decoder: the bytes as they are."""
     return bytes(data)
 
 
 _CODECS = {
     KT_BINARY: (to_bytes, decode_text),
-    KT_NONE: (to_bytes, _identity),
+    KT_NONE: (to_bytes, raw_bytes),
     KT_JSON: (_base.JSON.dumps, _base.JSON.loads),
     KT_MSGPACK: (_base.MSGPACK.dumps, _base.MSGPACK.loads),
     KT_PICKLE: (_base.PICKLE.dumps, _base.PICKLE.loads),
