@@ -10,15 +10,14 @@ Two shapes cover every txkv protocol:
 
 Both fire every Deferred exactly once (reply, server error, cancel, timeout or disconnect), fail
 every waiting Deferred on :meth:`fail_all` and fail new requests at once after that.  Timeouts run
-on an injected ``IReactorTime`` with one timer per table (a heap of deadlines), not one per request.
+on an injected ``IReactorTime`` with one timer per table, not one per request.
 """
 
 from __future__ import annotations
 
-import heapq
 import itertools
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Deque, Dict, Iterable, Optional, TypeVar
 
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -32,7 +31,7 @@ __all__ = ["PendingRequests", "FifoPendingRequests"]
 
 
 class _Entry:
-    __slots__ = ("deferred", "key", "op", "timeout", "done")
+    __slots__ = ("deferred", "key", "op", "timeout", "done", "deadline")
 
     def __init__(
         self,
@@ -45,57 +44,61 @@ class _Entry:
         self.op = op
         self.timeout = timeout
         self.done = False
+        self.deadline: Optional[float] = None
         self.deferred: Deferred[Any] = Deferred(canceller)
 
 
-class _DeadlineHeap:
-    """One timer for many deadlines: fires ``expire(key)`` for each key whose deadline passed."""
+class _Deadlines:
+    """One timer for every waiting request of a table.
 
-    def __init__(self, clock: IReactorTime, expire: Callable[[Any], None]) -> None:
+    The timer is armed for the earliest deadline; when it fires, the table's waiting requests are
+    scanned, those past their deadline expire and the timer is armed again for the earliest that
+    is left.  Adding a request costs one clock read (no heap, nothing to clean up on reply); a scan
+    happens about once per timeout period.
+    """
+
+    def __init__(self, clock: IReactorTime, waiting: Callable[[], Iterable[Any]],
+                 expire: Callable[[Any], None]) -> None:
         self._clock = clock
+        self._waiting = waiting
         self._expire = expire
-        self._heap: List[Tuple[float, int, Any]] = []
-        self._seq = itertools.count()
         self._timer: Optional[IDelayedCall] = None
         self._timer_at = 0.0
 
-    def push(self, delay: float, key: Any) -> None:
-        when = self._clock.seconds() + delay
-        heapq.heappush(self._heap, (when, next(self._seq), key))
+    @property
+    def armed(self) -> bool:
+        return self._timer is not None
+
+    def add(self, entry: Any, timeout: float) -> None:
+        when = entry.deadline = self._clock.seconds() + timeout
         if self._timer is None or when < self._timer_at:
             self._arm(when)
-
-    def compact(self, alive: Callable[[Any], bool]) -> None:
-        """Drop deadlines of keys no longer alive (keeps the heap bounded under load)."""
-        self._heap = [item for item in self._heap if alive(item[2])]
-        heapq.heapify(self._heap)
-        if not self._heap:
-            self.stop()
-
-    def __len__(self) -> int:
-        return len(self._heap)
 
     def stop(self) -> None:
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
         self._timer = None
-        self._heap.clear()
 
     def _arm(self, when: float) -> None:
-        if self._timer is not None and self._timer.active():
-            self._timer.cancel()
+        self.stop()
         self._timer_at = when
         self._timer = self._clock.callLater(max(0.0, when - self._clock.seconds()), self._fire)
 
     def _fire(self) -> None:
         self._timer = None
         now = self._clock.seconds()
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            _, _, key = heapq.heappop(heap)
-            self._expire(key)
-        if heap and self._timer is None:
-            self._arm(heap[0][0])
+        earliest: Optional[float] = None
+        # a snapshot: expiring fires errbacks, which may add or answer requests
+        for entry in list(self._waiting()):
+            when = entry.deadline
+            if when is None or entry.done:
+                continue
+            if when <= now:
+                self._expire(entry)
+            elif earliest is None or when < earliest:
+                earliest = when
+        if earliest is not None and (self._timer is None or earliest < self._timer_at):
+            self._arm(earliest)
 
 
 class _TableBase:
@@ -108,7 +111,7 @@ class _TableBase:
         self.default_timeout = default_timeout
         self.node = node
         self._closed: Optional[Failure] = None
-        self._deadlines = _DeadlineHeap(clock, self._on_deadline)
+        self._deadlines = _Deadlines(clock, self._waiting_entries, self._on_deadline)
 
     @property
     def closed(self) -> bool:
@@ -124,12 +127,15 @@ class _TableBase:
             err = NotConnectedError("connection is closed", node=self.node, op=op)
         return fail(err)
 
-    def _timeout_failure(self, entry: _Entry) -> Failure:
+    def _timeout_failure(self, entry: Any) -> Failure:
         return Failure(
             RequestTimeoutError(timeout=entry.timeout, node=self.node, op=entry.op)
         )
 
-    def _on_deadline(self, key: Any) -> None:  # pragma: no cover - overridden
+    def _waiting_entries(self) -> Iterable[Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _on_deadline(self, entry: Any) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
 
@@ -184,9 +190,7 @@ class PendingRequests(_TableBase):
         entry = _Entry(request_id, op, timeout, lambda _d: self._cancel(request_id))
         self._entries[request_id] = entry
         if timeout is not None:
-            self._deadlines.push(timeout, request_id)
-            if len(self._deadlines) > 2 * len(self._entries) + 64:
-                self._deadlines.compact(self._entries.__contains__)
+            self._deadlines.add(entry, timeout)
         return entry.deferred
 
     def reply(self, request_id: Any, value: Any) -> bool:
@@ -219,16 +223,19 @@ class PendingRequests(_TableBase):
         # Deferred.cancel errbacks with CancelledError after this returns.
         self._entries.pop(request_id, None)
 
-    def _on_deadline(self, key: Any) -> None:
-        entry = self._entries.pop(key, None)
-        if entry is not None:
+    def _waiting_entries(self) -> Iterable[_Entry]:
+        return self._entries.values()
+
+    def _on_deadline(self, entry: _Entry) -> None:
+        if self._entries.pop(entry.key, None) is entry:
+            entry.done = True
             entry.deferred.errback(self._timeout_failure(entry))
 
 
 class _FifoEntry:
     """A reply slot; cancelling its Deferred abandons the slot but keeps it in the queue."""
 
-    __slots__ = ("deferred", "op", "timeout", "done", "table")
+    __slots__ = ("deferred", "op", "timeout", "done", "deadline", "table")
 
     def __init__(self, table: FifoPendingRequests, op: Optional[str],
                  timeout: Optional[float]) -> None:
@@ -236,6 +243,7 @@ class _FifoEntry:
         self.op = op
         self.timeout = timeout
         self.done = False
+        self.deadline: Optional[float] = None
         self.deferred: Deferred[Any] = Deferred(self.abandon)
 
     def abandon(self, _d: object = None) -> None:
@@ -282,10 +290,7 @@ class FifoPendingRequests(_TableBase):
         self._queue.append(entry)
         self._waiting += 1
         if timeout is not None:
-            deadlines = self._deadlines
-            deadlines.push(timeout, entry)
-            if len(deadlines) > 2 * self._waiting + 64:
-                deadlines.compact(_still_waiting)
+            self._deadlines.add(entry, timeout)
         return entry.deferred
 
     def peek_op(self) -> Optional[str]:
@@ -330,11 +335,10 @@ class FifoPendingRequests(_TableBase):
         self._waiting -= 1
         return entry
 
-    def _on_deadline(self, entry: Any) -> None:
+    def _waiting_entries(self) -> Iterable[_FifoEntry]:
+        return self._queue
+
+    def _on_deadline(self, entry: _FifoEntry) -> None:
         if not entry.done:
             entry.abandon()
             entry.deferred.errback(self._timeout_failure(entry))
-
-
-def _still_waiting(entry: _FifoEntry) -> bool:
-    return not entry.done

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -121,11 +121,13 @@ class PendingRequestsTests(SynchronousTestCase):
         self.assertEqual(len(self.table), 0)
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
-    def test_heap_stays_bounded_under_load(self) -> None:
+    def test_answered_requests_leave_no_timer_behind(self) -> None:
         for i in range(10_000):
             self.table.add(i)
             self.table.reply(i, None)
-        self.assertLess(len(self.table._deadlines), 200)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)  # one timer, however many requests
+        self.clock.advance(5.0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
 
 
 class FifoPendingRequestsTests(SynchronousTestCase):
@@ -275,3 +277,67 @@ class InterleavingPropertyTests(SynchronousTestCase):
                 self.assertEqual(o.results[0], index)  # never someone else's reply
         self.assertEqual(len(table), 0)
         self.assertEqual(clock.getDelayedCalls(), [])
+
+
+timed = st.lists(
+    st.tuples(st.sampled_from([None, 0.5, 1.0, 3.0]), st.integers(0, 20), st.booleans()),
+    max_size=40,
+)
+
+
+class DeadlinePropertyTests(SynchronousTestCase):
+    """Every request times out at the first clock tick at or after its own deadline."""
+
+    def check(self, table: Any, add: Any, answer: Any, script: list, clock: Clock) -> None:
+        ticks: List[float] = [clock.seconds()]
+        deadlines: List[float] = []
+        failed_at: Dict[int, float] = {}
+        answered: List[int] = []
+        for timeout, step, reply in script:
+            index = len(deadlines)
+            deadlines.append(clock.seconds() + (2.0 if timeout is None else timeout))
+            d = add(timeout)
+            d.addCallbacks(lambda _, i=index: answered.append(i),
+                           lambda f, i=index: failed_at.setdefault(
+                               i, clock.seconds()) if f.check(RequestTimeoutError) else None)
+            if reply:
+                answer(index)
+            clock.advance(step / 37)  # irregular steps: deadlines fall between ticks
+            ticks.append(clock.seconds())
+        clock.advance(10)
+        ticks.append(clock.seconds())
+        for index, deadline in enumerate(deadlines):
+            if index in answered:
+                self.assertNotIn(index, failed_at)
+                continue
+            due = min(t for t in ticks if t >= deadline)
+            self.assertEqual(failed_at.get(index), due, index)
+        self.assertEqual(clock.getDelayedCalls(), [])
+        table.fail_all(ConnectionLostError())
+
+    @settings(max_examples=200, deadline=None)
+    @given(timed)
+    def test_id_table(self, script: list) -> None:
+        clock = Clock()
+        table = PendingRequests(clock, default_timeout=2.0)
+        ids: List[int] = []
+
+        def add(timeout: Optional[float]) -> Deferred[Any]:
+            ids.append(table.next_id())
+            return table.add(ids[-1], timeout=timeout)
+
+        self.check(table, add, lambda i: table.reply(ids[i], None), script, clock)
+
+    @settings(max_examples=200, deadline=None)
+    @given(timed)
+    def test_fifo_table(self, script: list) -> None:
+        clock = Clock()
+        table = FifoPendingRequests(clock, default_timeout=2.0)
+        replied = [0]
+
+        def answer(index: int) -> None:
+            while replied[0] <= index:  # FIFO: answer everything up to ``index`` in order
+                table.reply(None)
+                replied[0] += 1
+
+        self.check(table, lambda t: table.add(timeout=t), answer, script, clock)

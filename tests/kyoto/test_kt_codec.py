@@ -79,6 +79,24 @@ def test_replication_request_golden() -> None:
     assert bc.encode_replication(1, 100) == h("b1 00000000 0000000000000001 0064")
 
 
+def test_one_record_encoders_match_the_bulk_ones() -> None:
+    assert bc.encode_get_one(0, b"k") == h("ba 00000000 00000001 0000 00000001 6b")
+    assert bc.encode_set_one(1, b"k", b"v", kv.binary_xt(60)) == h(
+        "b8 00000000 00000001 0001 00000001 00000001 000000000000003c 6b 76")
+    assert bc.encode_set_one(0, b"k", b"v", bc.XT_NONE, no_reply=True) == h(
+        "b8 00000001 00000001 0000 00000001 00000001 7fffffffffffffff 6b 76")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 65535), st.binary(max_size=40), st.binary(max_size=40),
+       st.integers(-(2**63), 2**63 - 1), st.booleans())
+def test_one_record_encoders_property(db: int, key: bytes, value: bytes, xt: int,
+                                      no_reply: bool) -> None:
+    assert bc.encode_get_one(db, key) == bc.encode_get_bulk([(db, key)])
+    assert bc.encode_set_one(db, key, value, xt, no_reply) == bc.encode_set_bulk(
+        [(db, key, value, xt)], no_reply)
+
+
 # -- golden replies ------------------------------------------------------------------------
 
 
@@ -97,6 +115,44 @@ def test_get_bulk_reply_miss_and_error() -> None:
     parser = bc.GetBulkReplyParser()
     assert parser.parse(memoryview(b"\xbf")) == 1
     assert isinstance(parser.result, bc.BinaryErrorReply)
+
+
+def test_get_one_reply_hit_miss_and_error() -> None:
+    hit = h("ba 00000001 0000 00000001 00000002 000000ffffffffff 6b 7676")
+    parser = bc.GetOneReplyParser()
+    assert feed_bytewise(parser, hit) == len(hit)
+    assert parser.result == b"vv"
+    parser = bc.GetOneReplyParser()
+    assert parser.parse(memoryview(hit + b"\xba")) == len(hit)  # the next reply is left alone
+    parser = bc.GetOneReplyParser()
+    assert feed_bytewise(parser, h("ba 00000000")) == 5
+    assert parser.result is None
+    parser = bc.GetOneReplyParser()
+    assert parser.parse(b"\xbf") == 1
+    assert isinstance(parser.result, bc.BinaryErrorReply)
+
+
+def test_get_one_reply_rejects_other_frames() -> None:
+    with pytest.raises(ProtocolError, match="magic"):
+        bc.GetOneReplyParser().parse(h("b8 00000001"))
+    two = bc.encode_get_bulk_reply([(0, b"a", b"1", 0), (0, b"b", b"2", 0)])
+    with pytest.raises(ProtocolError, match="2 records"):
+        bc.GetOneReplyParser().parse(two)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=30), st.binary(max_size=300), st.integers(1, 64))
+def test_get_one_reply_agrees_with_get_bulk_in_any_chunking(key: bytes, value: bytes,
+                                                           chunk: int) -> None:
+    reply = bc.encode_get_bulk_reply([(0, key, value, bc.XT_MAX)])
+    parser = bc.GetOneReplyParser()
+    consumed = None
+    for end in range(chunk, len(reply) + chunk, chunk):
+        consumed = parser.parse(memoryview(reply[:end]))
+        if consumed is not None:
+            break
+    assert consumed == len(reply)
+    assert parser.result == value
 
 
 def test_count_reply() -> None:
@@ -173,7 +229,8 @@ def test_request_parser_fuzz_no_crash(data: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from([bc.GetBulkReplyParser, bc.PlayScriptReplyParser]), st.binary(max_size=64))
+@given(st.sampled_from([bc.GetBulkReplyParser, bc.GetOneReplyParser, bc.PlayScriptReplyParser]),
+       st.binary(max_size=64))
 def test_reply_parser_fuzz_no_crash(cls: Any, data: bytes) -> None:
     try:
         cls().parse(memoryview(data))

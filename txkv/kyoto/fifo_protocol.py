@@ -88,8 +88,12 @@ class FifoProtocol(Protocol):
         if not self.usable or self.transport is None:
             return self._refuse(op)
         d = self.pending.add(op, timeout)
-        self._parsers.append(parser)
-        self._write(data)
+        parsers = self._parsers
+        parsers.append(parser)
+        if len(parsers) == 1:
+            write_now(self.transport, data)  # alone in flight: send at once
+        else:
+            self.transport.write(data)  # pipelined: queued, sent together on the reactor's turn
         return d
 
     def _write(self, data: bytes) -> None:

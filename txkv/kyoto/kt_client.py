@@ -29,6 +29,7 @@ from twisted.logger import Logger
 from txkv.errors import ParameterError
 from txkv.kyoto import kt_codec as bc
 from txkv.kyoto.client_base import ManagedClient
+from txkv.kyoto.kt_codec import XT_NONE
 from txkv.kyoto.kt_cursor import KTCursor, cursor_scanner
 from txkv.kyoto.kt_errors import KTBinaryError, http_error
 from txkv.kyoto.kt_http import HTTPResponse
@@ -160,8 +161,8 @@ class KyotoTycoon(ManagedClient):
     def _binary_request(self, frame: bytes, parser: Optional[bc.FrameParser],
                         op: str) -> Deferred[Any]:
         proto = self._binary_proto
-        if self._ready(proto):
-            assert proto is not None
+        if proto is not None and proto.usable and self.pool_size == 1:
+            # the connection used last is still good: no need to ask the manager
             return proto.request(frame, parser, op)
 
         def send(proto: KTBinaryProtocol) -> Deferred[Any]:
@@ -196,7 +197,8 @@ class KyotoTycoon(ManagedClient):
     def get(self, key: Any, db: Optional[int] = None, decode_value: bool = True) -> Deferred[Any]:
         """The value at ``key`` or None."""
         try:
-            frame = bc.encode_get_one(self.default_db if db is None else db, _b(key))
+            frame = bc.encode_get_one(self.default_db if db is None else db,
+                                      key if type(key) is bytes else _b(key))
         except Exception as e:
             return fail(e)
         d = self._binary_request(frame, bc.GetOneReplyParser(), "get")
@@ -242,12 +244,14 @@ class KyotoTycoon(ManagedClient):
         """Store one value; fires with 1 (None with ``no_reply``)."""
         try:
             raw = self.encode_value(value) if encode_value else _b(value)
-            record = (self.default_db if db is None else db, _b(key), raw,
-                      binary_xt(expire_time))
+            frame = bc.encode_set_one(self.default_db if db is None else db,
+                                      key if type(key) is bytes else _b(key), raw,
+                                      XT_NONE if expire_time is None else binary_xt(expire_time),
+                                      no_reply)
         except Exception as e:
             return fail(e)
         parser = None if no_reply else bc.CountReplyParser(bc.MAGIC_SET_BULK)
-        return self._binary_request(bc.encode_set_bulk([record], no_reply), parser, "set")
+        return self._binary_request(frame, parser, "set")
 
     def set_bytes(self, key: Any, value: bytes, db: Optional[int] = None,
                   expire_time: ExpireTime = None, no_reply: bool = False) -> Deferred[Any]:

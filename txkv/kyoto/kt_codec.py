@@ -41,6 +41,7 @@ __all__ = [
     "encode_remove_bulk",
     "encode_get_bulk",
     "encode_get_one",
+    "encode_set_one",
     "encode_play_script",
     "encode_replication",
     "encode_count_reply",
@@ -95,6 +96,7 @@ _DB_KEY = struct.Struct(">HI")  # dbidx, ksiz
 _DB_KV_XT = struct.Struct(">HIIq")  # dbidx, ksiz, vsiz, xt
 _KV = struct.Struct(">II")  # ksiz, vsiz
 _GET_ONE = struct.Struct(">BIIHI")  # magic, flags, rnum = 1, dbidx, ksiz
+_SET_ONE = struct.Struct(">BIIHIIq")  # magic, flags, rnum = 1, dbidx, ksiz, vsiz, xt
 _ONE_RECORD = struct.Struct(">BIHIIq")  # magic, count, dbidx, ksiz, vsiz, xt
 _REPL_REQ = struct.Struct(">BIQH")  # magic, flags, ts, sid
 _REPL_LOG = struct.Struct(">BQI")  # magic, ts, size
@@ -124,6 +126,12 @@ def encode_set_bulk(
         append(key)
         append(value)
     return b"".join(parts)
+
+
+def encode_set_one(db: int, key: bytes, value: bytes, xt: int, no_reply: bool = False) -> bytes:
+    """The ``0xB8`` frame storing one record (the same bytes as ``encode_set_bulk`` of it)."""
+    return b"".join((_SET_ONE.pack(MAGIC_SET_BULK, FLAG_NO_REPLY if no_reply else 0, 1, db,
+                                   len(key), len(value), xt), key, value))
 
 
 def _encode_db_keys(magic: int, flags: int, records: Sequence[Tuple[int, bytes]]) -> bytes:
