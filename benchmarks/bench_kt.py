@@ -7,7 +7,8 @@ installed, else txkv's own KT server), so neither client shares its process or G
 Scenarios: sequential ``get`` and ``set`` of a ``--size``-byte value, ``get_bulk`` and
 ``set_bulk`` of ``--bulk`` keys, and txkv with ``--inflight`` gets (and sets) outstanding on
 one connection.  ukt blocks, so it runs on the reactor thread itself (nothing else needs the
-reactor while it runs; the harness runs one scenario at a time).
+reactor while it runs; the harness runs one scenario at a time).  Each txkv call runs right
+before ukt's, and the report adds each round's txkv / ukt ratio (median over the rounds).
 
 Run: ``python -m benchmarks.bench_kt --size 64 --bulk 1000 --inflight 64``.
 """
@@ -15,7 +16,7 @@ Run: ``python -m benchmarks.bench_kt --size 64 --bulk 1000 --inflight 64``.
 from __future__ import annotations
 
 import argparse
-from typing import Any, List
+from typing import Any, List, Tuple
 
 from benchmarks.harness import Bench, Scenario, run_cli
 from txkv.kyoto import KT_NONE, EmbeddedServer
@@ -43,33 +44,43 @@ async def build(reactor: Any, options: argparse.Namespace) -> Bench:
     if await client.get(b"key") != value:
         raise RuntimeError("the server returned a different value")
     inflight = options.inflight
-    scenarios = [
-        Scenario("txkv get", lambda: client.get(b"key")),
-        Scenario("txkv set", lambda: client.set(b"key", value)),
-        Scenario(f"txkv get_bulk {options.bulk}", lambda: client.get_bulk(keys)),
-        Scenario(f"txkv set_bulk {options.bulk}", lambda: client.set_bulk(bulk)),
-        Scenario(f"txkv get x{inflight} in flight", lambda: client.get(b"key"),
-                 inflight=inflight),
-        Scenario(f"txkv set x{inflight} in flight", lambda: client.set(b"key", value),
-                 inflight=inflight),
+    bulk_get, bulk_set = f"get_bulk {options.bulk}", f"set_bulk {options.bulk}"
+    piped_get, piped_set = f"get x{inflight} in flight", f"set x{inflight} in flight"
+    txkv_ops = {
+        "get": Scenario("txkv get", lambda: client.get(b"key")),
+        "set": Scenario("txkv set", lambda: client.set(b"key", value)),
+        bulk_get: Scenario(f"txkv {bulk_get}", lambda: client.get_bulk(keys)),
+        bulk_set: Scenario(f"txkv {bulk_set}", lambda: client.set_bulk(bulk)),
+    }
+    piped = [
+        Scenario(f"txkv {piped_get}", lambda: client.get(b"key"), inflight=inflight),
+        Scenario(f"txkv {piped_set}", lambda: client.set(b"key", value), inflight=inflight),
     ]
     peers: List[Any] = []
-    if not options.no_ukt:
+    scenarios: List[Scenario] = []
+    pairs: List[Tuple[str, str]] = []
+    if options.no_ukt:
+        scenarios = [*txkv_ops.values(), *piped]
+    else:
         import ukt
 
         assert server.port is not None
         peer = ukt.KyotoTycoon("127.0.0.1", server.port, serializer=ukt.KT_NONE)
         peers.append(peer)
-
-        def blocking(name: str, op: Any) -> Scenario:
-            return Scenario(name, op, blocking=True, in_thread=False)
-
-        scenarios += [
-            blocking("ukt get", lambda: peer.get(b"key")),
-            blocking("ukt set", lambda: peer.set(b"key", value)),
-            blocking(f"ukt get_bulk {options.bulk}", lambda: peer.get_bulk(keys)),
-            blocking(f"ukt set_bulk {options.bulk}", lambda: peer.set_bulk(bulk)),
-        ]
+        ukt_ops = {
+            "get": lambda: peer.get(b"key"),
+            "set": lambda: peer.set(b"key", value),
+            bulk_get: lambda: peer.get_bulk(keys),
+            bulk_set: lambda: peer.set_bulk(bulk),
+        }
+        # each txkv scenario runs right before ukt's same call, so a round compares the two
+        # under the same machine load
+        for name, ours in txkv_ops.items():
+            theirs = Scenario(f"ukt {name}", ukt_ops[name], blocking=True, in_thread=False)
+            scenarios += [ours, theirs]
+            pairs.append((ours.name, theirs.name))
+        scenarios += piped
+        pairs += [(piped[0].name, "ukt get"), (piped[1].name, "ukt set")]
 
     async def cleanup() -> None:
         for p in peers:
@@ -83,6 +94,7 @@ async def build(reactor: Any, options: argparse.Namespace) -> Bench:
         params={"size": options.size, "bulk": options.bulk, "inflight": inflight,
                 "server": "ktserver" if server.native else "txkv"},
         cleanup=cleanup,
+        pairs=pairs,
     )
 
 

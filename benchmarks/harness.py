@@ -104,6 +104,31 @@ class Result:
 
 
 @dataclass
+class Pair:
+    """``first`` against ``second``, round by round: each round's ratio of their ops/s.
+
+    The median of per-round ratios is steadier than the ratio of the medians on a machine whose
+    speed drifts, because both scenarios of a round ran seconds apart under the same load.
+    """
+
+    first: str
+    second: str
+    ratios: List[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ratios)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {
+            "first": self.first,
+            "second": self.second,
+            "ratios": [round(x, 4) for x in self.ratios],
+            "median_ratio": round(self.median, 4),
+        }
+
+
+@dataclass
 class Report:
     title: str
     baseline: str
@@ -112,6 +137,7 @@ class Report:
     duration: Optional[float]
     results: List[Result]
     params: Dict[str, Any] = field(default_factory=dict)
+    pairs: List[Pair] = field(default_factory=list)
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -123,6 +149,7 @@ class Report:
             "params": self.params,
             "machine": machine_info(),
             "results": [r.as_dict() for r in self.results],
+            "pairs": [p.as_dict() for p in self.pairs],
         }
 
 
@@ -321,6 +348,7 @@ async def compare(
     title: str = "",
     params: Optional[Dict[str, Any]] = None,
     reactor: Any = None,
+    pairs: Sequence[Tuple[str, str]] = (),
 ) -> Report:
     """Measure every scenario and compare them; run it with ``Deferred.fromCoroutine``.
 
@@ -330,6 +358,7 @@ async def compare(
     :param warmup: ops per scenario before the first round (default: a tenth of ``ops``, at
         least 1; with ``duration``, ops for a tenth of it).
     :param baseline: the scenario the ratios are relative to (default: the first one).
+    :param pairs: ``(first, second)`` scenario names to compare round by round (see :class:`Pair`).
     """
     if not scenarios:
         raise ValueError("nothing to compare")
@@ -343,6 +372,10 @@ async def compare(
     baseline = baseline or names[0]
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not one of {names}")
+    for pair in pairs:
+        unknown = [n for n in pair if n not in names]
+        if unknown:
+            raise ValueError(f"pair {pair!r} names unknown scenarios {unknown}")
     if reactor is None:
         from twisted.internet import reactor as global_reactor
 
@@ -383,6 +416,11 @@ async def compare(
     base = results[baseline].median
     for r in results.values():
         r.ratio = r.median / base if base > 0 else float("nan")
+    paired = [
+        Pair(first, second, [a / b if b > 0 else float("nan") for a, b in
+                             zip(results[first].ops_per_second, results[second].ops_per_second)])
+        for first, second in pairs
+    ]
     return Report(
         title=title,
         baseline=baseline,
@@ -391,6 +429,7 @@ async def compare(
         duration=duration,
         results=[results[n] for n in names],
         params=dict(params or {}),
+        pairs=paired,
     )
 
 
@@ -412,6 +451,14 @@ def format_report(report: Report) -> str:
             f"{r.name:<{width}}  {r.median:>11,.0f}  {min(r.ops_per_second):>11,.0f}  "
             f"{max(r.ops_per_second):>11,.0f}  {r.ratio:>6.2f}x{mark}"
         )
+    if report.pairs:
+        lines.append("")
+        lines.append("round by round: median of each round's ratio (lowest - highest round)")
+        pair_width = max(len(f"{p.first} / {p.second}") for p in report.pairs)
+        for p in report.pairs:
+            label = f"{p.first} / {p.second}"
+            lines.append(f"{label:<{pair_width}}  {p.median:>6.2f}x  "
+                         f"({min(p.ratios):.2f}x - {max(p.ratios):.2f}x)")
     return "\n".join(lines)
 
 
@@ -426,6 +473,7 @@ class Bench:
     title: str = ""
     params: Dict[str, Any] = field(default_factory=dict)
     cleanup: Optional[Callable[[], Any]] = None
+    pairs: List[Tuple[str, str]] = field(default_factory=list)
 
 
 BuildResult = Union[Bench, Awaitable[Bench], Deferred[Bench]]
@@ -474,6 +522,7 @@ def run_cli(
                     title=bench.title,
                     params=bench.params,
                     reactor=reactor,
+                    pairs=bench.pairs,
                 )
             )
         finally:

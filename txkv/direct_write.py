@@ -18,21 +18,16 @@ from twisted.internet.tcp import Connection
 __all__ = ["write_now"]
 
 
-def _idle_tcp(transport: object) -> bool:
-    """Whether ``transport`` is a connected plain TCP transport with nothing waiting to be sent."""
-    return bool(
+def write_now(transport: Any, data: bytes) -> None:
+    """Write ``data`` to ``transport``, sending it immediately when that keeps the byte order."""
+    if (
         isinstance(transport, Connection)
         and transport.connected
         and not transport.disconnecting
         and transport.producer is None
         and transport._tempDataLen == 0
         and len(transport.dataBuffer) == transport.offset
-    )
-
-
-def write_now(transport: Any, data: bytes) -> None:
-    """Write ``data`` to ``transport``, sending it immediately when that keeps the byte order."""
-    if _idle_tcp(transport):
+    ):  # a connected plain TCP transport with nothing waiting to be sent
         try:
             sent = transport.socket.send(data)
         except OSError:

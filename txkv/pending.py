@@ -298,9 +298,14 @@ class FifoPendingRequests(_TableBase):
         return self._queue[0].op if self._queue else None
 
     def reply(self, value: Any) -> bool:
-        entry = self._pop()
-        if entry is None:
+        try:
+            entry = self._queue.popleft()
+        except IndexError:
+            raise self._unexpected() from None
+        if entry.done:
             return False
+        entry.done = True
+        self._waiting -= 1
         entry.deferred.callback(value)
         return True
 
@@ -327,13 +332,15 @@ class FifoPendingRequests(_TableBase):
         try:
             entry = self._queue.popleft()
         except IndexError:
-            raise ProtocolError("reply received with no request outstanding",
-                                node=self.node) from None
+            raise self._unexpected() from None
         if entry.done:
             return None
         entry.done = True
         self._waiting -= 1
         return entry
+
+    def _unexpected(self) -> ProtocolError:
+        return ProtocolError("reply received with no request outstanding", node=self.node)
 
     def _waiting_entries(self) -> Iterable[_FifoEntry]:
         return self._queue

@@ -84,6 +84,24 @@ class CompareTests(SynchronousTestCase):
         table = format_report(report)
         self.assertIn("(baseline)", table.splitlines()[-1])
 
+    def test_pairs_are_compared_round_by_round(self) -> None:
+        report = self.compare(
+            [Scenario("a", Counter().op), Scenario("b", Counter().op)],
+            ops=20, rounds=3, pairs=[("a", "b")],
+        )
+        a, b = report.results
+        (pair,) = report.pairs
+        expected = [x / y for x, y in zip(a.ops_per_second, b.ops_per_second)]
+        self.assertEqual(pair.ratios, expected)
+        self.assertEqual(pair.median, sorted(expected)[1])
+        self.assertEqual(report.as_dict()["pairs"][0]["first"], "a")
+        self.assertIn("a / b", format_report(report))
+
+    def test_pair_of_unknown_scenario_is_refused(self) -> None:
+        d = Deferred.fromCoroutine(
+            compare([Scenario("a", Counter().op)], ops=1, pairs=[("a", "nope")]))
+        self.assertRaises(ValueError, result_of, d)
+
     def test_already_fired_ops_do_not_recurse(self) -> None:
         counter = Counter()
         self.compare([Scenario("deep", counter.op)], ops=20_000, rounds=1, warmup=0)

@@ -87,14 +87,15 @@ class FifoProtocol(Protocol):
         """Write ``data``; the next unanswered reply is read by ``parser``."""
         if not self.usable or self.transport is None:
             return self._refuse(op)
-        d = self.pending.add(op, timeout)
         parsers = self._parsers
         parsers.append(parser)
         if len(parsers) == 1:
             write_now(self.transport, data)  # alone in flight: send at once
         else:
             self.transport.write(data)  # pipelined: queued, sent together on the reactor's turn
-        return d
+        # the slot is made after sending (its reply cannot be read before this returns), so a
+        # sequential caller's request leaves a little sooner
+        return self.pending.add(op, timeout)
 
     def _write(self, data: bytes) -> None:
         """Write ``data``; a request alone in flight is sent on the socket at once (a sequential

@@ -163,6 +163,8 @@ class KyotoTycoon(ManagedClient):
         proto = self._binary_proto
         if proto is not None and proto.usable and self.pool_size == 1:
             # the connection used last is still good: no need to ask the manager
+            if parser is not None:
+                return proto._send(frame, parser, op, None)
             return proto.request(frame, parser, op)
 
         def send(proto: KTBinaryProtocol) -> Deferred[Any]:
@@ -170,6 +172,18 @@ class KyotoTycoon(ManagedClient):
             return proto.request(frame, parser, op)
 
         return self.binary_connection().addCallback(send)
+
+    def _found_decoders(self, decode_values: bool) -> Tuple[Callable[[bytes], Any],
+                                                            Optional[Callable[[bytes], Any]]]:
+        """``(key decoder, value decoder)`` for records read by a get; the value decoder is None
+        when the parsed bytes are already the answer."""
+        decode = self.decode_value if decode_values else None
+        return (decode_text if self.decode_keys else bytes,
+                None if decode is raw_bytes else decode)
+
+    def _get_records(self, records: List[Tuple[int, bytes]], op: str
+                     ) -> Deferred[List[Tuple[int, bytes, bytes, int]]]:
+        return self._binary_request(bc.encode_get_bulk(records), bc.GetBulkReplyParser(), op)
 
     def get_bulk_details(self, db_key_list: Iterable[Tuple[int, Any]],
                          decode_values: bool = True) -> Deferred[List[Tuple[int, Any, Any, int]]]:
@@ -179,20 +193,31 @@ class KyotoTycoon(ManagedClient):
             records = [(db, _b(key)) for db, key in db_key_list]
         except Exception as e:
             return fail(e)
-        decode = self.decode_value if decode_values else bytes
+        key_of, decode = self._found_decoders(decode_values)
 
         def convert(found: List[Tuple[int, bytes, bytes, int]]) -> List[Tuple[int, Any, Any, int]]:
-            return [(db, self._key(k), decode(v), xt) for db, k, v, xt in found]
+            if decode is None:
+                return [(db, key_of(k), v, xt) for db, k, v, xt in found]
+            return [(db, key_of(k), decode(v), xt) for db, k, v, xt in found]
 
-        return self._binary_request(bc.encode_get_bulk(records), bc.GetBulkReplyParser(),
-                                    "get_bulk").addCallback(convert)
+        return self._get_records(records, "get_bulk").addCallback(convert)
 
     def get_bulk(self, keys: Iterable[Any], db: Optional[int] = None,
                  decode_values: bool = True) -> Deferred[Dict[Any, Any]]:
         """``{key: value}`` of the keys that exist."""
         dbi = self._db(db)
-        return self.get_bulk_details([(dbi, k) for k in keys], decode_values).addCallback(
-            lambda found: {k: v for _db, k, v, _xt in found})
+        try:
+            records = [(dbi, k if type(k) is bytes else _b(k)) for k in keys]
+        except Exception as e:
+            return fail(e)
+        key_of, decode = self._found_decoders(decode_values)
+
+        def to_dict(found: List[Tuple[int, bytes, bytes, int]]) -> Dict[Any, Any]:
+            if decode is None:
+                return {key_of(k): v for _db, k, v, _xt in found}
+            return {key_of(k): decode(v) for _db, k, v, _xt in found}
+
+        return self._get_records(records, "get_bulk").addCallback(to_dict)
 
     def get(self, key: Any, db: Optional[int] = None, decode_value: bool = True) -> Deferred[Any]:
         """The value at ``key`` or None."""

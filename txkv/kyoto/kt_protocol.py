@@ -52,7 +52,7 @@ class KTBinaryProtocol(FifoProtocol):
 
     def _deliver(self, parser: Any) -> None:
         result = parser.result
-        if isinstance(result, BinaryErrorReply):
+        if result.__class__ is BinaryErrorReply:
             op = self.pending.peek_op()
             self.pending.error(KTBinaryError(node=self.pending.node, op=op))
         else:
