@@ -18,7 +18,7 @@ completes (``parse`` returns the frame's length; ``None`` means "need more data"
 from __future__ import annotations
 
 import struct
-from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from txkv.errors import ProtocolError
 
@@ -405,32 +405,48 @@ class _RecordList(FrameParser):
         rec_size = rec.size
         unpack = rec.unpack_from
         ki, vi = self._ksiz_index, self._vsiz_index
+        limit = self._max
         make = self._make
-        items = self.items
+        append = self.items.append
         pos = self._pos
+        left = self._left
         end = len(data)
-        while self._left:
-            if end - pos < rec_size:
-                self._pos = pos
-                return None
-            fields = unpack(data, pos)
-            ksiz = fields[ki]
-            vsiz = fields[vi] if vi is not None else 0
-            if ksiz > self._max or vsiz > self._max:
-                self._check_size(max(ksiz, vsiz), "record field")
-            start = pos + rec_size
-            stop = start + ksiz + vsiz
-            if stop > end:
-                self._pos = pos
-                return None
-            key = bytes(data[start : start + ksiz])
-            value = bytes(data[start + ksiz : stop]) if vi is not None else b""
-            items.append(make(fields, key, value))
-            pos = stop
-            self._left -= 1
-        self._pos = pos
-        self.result = items
+        try:
+            while left:
+                if end - pos < rec_size:
+                    return None
+                fields = unpack(data, pos)
+                ksiz = fields[ki]
+                vsiz = fields[vi] if vi is not None else 0
+                if ksiz > limit or vsiz > limit:
+                    self._check_size(max(ksiz, vsiz), "record field")
+                start = pos + rec_size
+                stop = start + ksiz + vsiz
+                if stop > end:
+                    return None
+                key, value = _key_value_struct(ksiz, vsiz).unpack_from(data, start)
+                append(make(fields, key, value))
+                pos = stop
+                left -= 1
+        finally:
+            self._pos = pos
+            self._left = left
+        self.result = self.items
         return pos
+
+
+_KV_STRUCTS: Dict[Tuple[int, int], struct.Struct] = {}
+
+
+def _key_value_struct(ksiz: int, vsiz: int) -> struct.Struct:
+    """A struct reading a ``ksiz``-byte key and a ``vsiz``-byte value as bytes (cached: the
+    records of one reply tend to share their sizes)."""
+    found = _KV_STRUCTS.get((ksiz, vsiz))
+    if found is None:
+        if len(_KV_STRUCTS) >= 4096:
+            _KV_STRUCTS.clear()
+        found = _KV_STRUCTS[(ksiz, vsiz)] = struct.Struct(f"{ksiz}s{vsiz}s")
+    return found
 
 
 def _db_key_value_xt(fields: Tuple[int, ...], key: bytes, value: bytes) -> Any:
