@@ -107,6 +107,18 @@ class FifoProtocol(Protocol):
             self.transport.write(data)  # type: ignore[union-attr]
 
     def dataReceived(self, data: bytes) -> None:
+        parsers = self._parsers
+        if len(parsers) == 1 and not self._buf:
+            # a sequential caller's reply: parse the bytes as they arrived
+            try:
+                consumed = parsers[0].parse(memoryview(data))
+            except ProtocolError as e:
+                self._protocol_error(e)
+                return
+            if consumed == len(data):
+                self._deliver(parsers.popleft())
+                return
+            # incomplete or followed by more: the general path parses it again from the start
         buf = self._buf
         if buf:
             buf += data

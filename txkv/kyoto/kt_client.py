@@ -50,6 +50,10 @@ Pairs = List[Tuple[bytes, bytes]]
 
 _cursor_ids = itertools.count(random.randrange(1, 2**31))
 
+# stateless reply parsers (each reply is parsed whole and read at once): shared by every request
+_GET_ONE = bc.GetOneReplyParser()
+_SET_COUNT = bc.CountReplyParser(bc.MAGIC_SET_BULK)
+
 
 def _b(value: Any) -> bytes:
     return encode_key(value)
@@ -226,7 +230,7 @@ class KyotoTycoon(ManagedClient):
                                       key if type(key) is bytes else _b(key))
         except Exception as e:
             return fail(e)
-        d = self._binary_request(frame, bc.GetOneReplyParser(), "get")
+        d = self._binary_request(frame, _GET_ONE, "get")
         decode = self.decode_value
         if decode_value and decode is not raw_bytes:  # the parser's result is bytes already
             d.addCallback(_decoded, decode)
@@ -250,6 +254,10 @@ class KyotoTycoon(ManagedClient):
             records = [(db, _b(k), encode(v), binary_xt(xt)) for db, k, v, xt in data]
         except Exception as e:
             return fail(e)
+        return self._set_records(records, no_reply)
+
+    def _set_records(self, records: List[Tuple[int, bytes, bytes, int]],
+                     no_reply: bool) -> Deferred[Any]:
         parser = None if no_reply else bc.CountReplyParser(bc.MAGIC_SET_BULK)
         return self._binary_request(bc.encode_set_bulk(records, no_reply), parser, "set_bulk")
 
@@ -257,11 +265,16 @@ class KyotoTycoon(ManagedClient):
                  expire_time: ExpireTime = None, no_reply: bool = False,
                  encode_values: bool = True, **kwargs: Any) -> Deferred[Any]:
         """Store many key/value pairs; fires with the number stored."""
-        data = dict(__data or {})
-        data.update(kwargs)
+        data: Mapping[Any, Any] = {**(__data or {}), **kwargs} if kwargs else (__data or {})
         dbi = self._db(db)
-        return self.set_bulk_details([(dbi, k, v, expire_time) for k, v in data.items()],
-                                     no_reply, encode_values)
+        encode = self.encode_value if encode_values else _b
+        try:
+            xt = binary_xt(expire_time)  # one expiry for every record
+            records = [(dbi, k if type(k) is bytes else _b(k), encode(v), xt)
+                       for k, v in data.items()]
+        except Exception as e:
+            return fail(e)
+        return self._set_records(records, no_reply)
 
     def set(self, key: Any, value: Any, db: Optional[int] = None,
             expire_time: ExpireTime = None, no_reply: bool = False,
@@ -275,8 +288,7 @@ class KyotoTycoon(ManagedClient):
                                       no_reply)
         except Exception as e:
             return fail(e)
-        parser = None if no_reply else bc.CountReplyParser(bc.MAGIC_SET_BULK)
-        return self._binary_request(frame, parser, "set")
+        return self._binary_request(frame, None if no_reply else _SET_COUNT, "set")
 
     def set_bytes(self, key: Any, value: bytes, db: Optional[int] = None,
                   expire_time: ExpireTime = None, no_reply: bool = False) -> Deferred[Any]:

@@ -250,7 +250,8 @@ class FrameParser:
 
 class GetOneReplyParser(FrameParser):
     """``0xBA`` reply to a one-key get; result is the value's bytes, or None when the key is
-    missing.  The frame is parsed whole once it has arrived (it holds at most one record)."""
+    missing.  The frame is parsed whole once it has arrived (it holds at most one record), so
+    the parser keeps no state between calls and one instance can serve every request."""
 
     def parse(self, data: BytesLike) -> Optional[int]:
         size = len(data)
@@ -285,7 +286,8 @@ class GetOneReplyParser(FrameParser):
 
 
 class CountReplyParser(FrameParser):
-    """``magic, u32 count`` (set_bulk / remove_bulk reply); result is the count."""
+    """``magic, u32 count`` (set_bulk / remove_bulk reply); result is the count.  Keeps no state
+    between calls: one instance can serve every request."""
 
     def __init__(self, magic: int) -> None:
         self.magic = magic
@@ -407,6 +409,8 @@ class _RecordList(FrameParser):
         ki, vi = self._ksiz_index, self._vsiz_index
         limit = self._max
         make = self._make
+        full_records = make is _db_key_value_xt
+        cached = _KV_STRUCTS.get
         append = self.items.append
         pos = self._pos
         left = self._left
@@ -424,8 +428,12 @@ class _RecordList(FrameParser):
                 stop = start + ksiz + vsiz
                 if stop > end:
                     return None
-                key, value = _key_value_struct(ksiz, vsiz).unpack_from(data, start)
-                append(make(fields, key, value))
+                key, value = (cached((ksiz, vsiz)) or _key_value_struct(ksiz, vsiz)
+                              ).unpack_from(data, start)
+                if full_records:  # the get_bulk / set_bulk shape, built inline
+                    append((fields[0], key, value, fields[3]))
+                else:
+                    append(make(fields, key, value))
                 pos = stop
                 left -= 1
         finally:

@@ -52,6 +52,7 @@ class KTBinaryProtocol(FifoProtocol):
 
     def _deliver(self, parser: Any) -> None:
         result = parser.result
+        parser.result = None  # shared parsers must not keep the last value alive
         if result.__class__ is BinaryErrorReply:
             op = self.pending.peek_op()
             self.pending.error(KTBinaryError(node=self.pending.node, op=op))
