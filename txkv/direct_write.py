@@ -26,7 +26,7 @@ def write_now(transport: Any, data: bytes) -> None:
         and not transport.disconnecting
         and transport.producer is None
         and transport._tempDataLen == 0
-        and len(transport.dataBuffer) == transport.offset
+        and not transport.dataBuffer
     ):  # a connected plain TCP transport with nothing waiting to be sent
         try:
             sent = transport.socket.send(data)

@@ -109,9 +109,10 @@ class FifoProtocol(Protocol):
     def dataReceived(self, data: bytes) -> None:
         parsers = self._parsers
         if len(parsers) == 1 and not self._buf:
-            # a sequential caller's reply: parse the bytes as they arrived
+            # a sequential caller's reply: parse the bytes as they arrived (parsers take bytes
+            # or a memoryview)
             try:
-                consumed = parsers[0].parse(memoryview(data))
+                consumed = parsers[0].parse(data)
             except ProtocolError as e:
                 self._protocol_error(e)
                 return

@@ -98,6 +98,8 @@ _KV = struct.Struct(">II")  # ksiz, vsiz
 _GET_ONE = struct.Struct(">BIIHI")  # magic, flags, rnum = 1, dbidx, ksiz
 _SET_ONE = struct.Struct(">BIIHIIq")  # magic, flags, rnum = 1, dbidx, ksiz, vsiz, xt
 _ONE_RECORD = struct.Struct(">BIHIIq")  # magic, count, dbidx, ksiz, vsiz, xt
+_unpack_one = _ONE_RECORD.unpack_from
+_ONE_SIZE = _ONE_RECORD.size
 _REPL_REQ = struct.Struct(">BIQH")  # magic, flags, ts, sid
 _REPL_LOG = struct.Struct(">BQI")  # magic, ts, size
 _REPL_NOP = struct.Struct(">BQ")  # magic, ts
@@ -255,6 +257,19 @@ class GetOneReplyParser(FrameParser):
 
     def parse(self, data: BytesLike) -> Optional[int]:
         size = len(data)
+        if size >= _ONE_SIZE:  # the usual case: a hit, parsed in one go
+            magic, count, _db, ksiz, vsiz, _xt = _unpack_one(data)
+            if magic == MAGIC_GET_BULK and count == 1:
+                start = _ONE_SIZE + ksiz
+                stop = start + vsiz
+                if size < stop:
+                    return None
+                self.result = bytes(data[start:stop])
+                return stop
+        return self._parse_other(data, size)
+
+    def _parse_other(self, data: BytesLike, size: int) -> Optional[int]:
+        """A miss, an error, a frame not all here yet, or no get reply at all."""
         if not size:
             return None
         first = data[0]
@@ -264,25 +279,15 @@ class GetOneReplyParser(FrameParser):
                 return 1
             raise ProtocolError(
                 f"unexpected reply magic 0x{first:02x}, expected 0x{MAGIC_GET_BULK:02x}")
-        if size >= _ONE_RECORD.size:
-            _, count, _, ksiz, vsiz, _ = _ONE_RECORD.unpack_from(data)
-        elif size >= _COUNT.size:
-            count = _COUNT.unpack_from(data)[1]
-            if count:
-                return None
-        else:
+        if size < _COUNT.size:
             return None
+        count = _COUNT.unpack_from(data)[1]
         if count == 0:
             self.result = None
             return _COUNT.size
         if count != 1:
             raise ProtocolError(f"{count} records in the reply to a one-key get")
-        start = _ONE_RECORD.size + ksiz
-        stop = start + vsiz
-        if size < stop:
-            return None
-        self.result = bytes(data[start:stop])
-        return stop
+        return None  # one record whose header has not all arrived
 
 
 class CountReplyParser(FrameParser):

@@ -106,7 +106,7 @@ def encode_response(status: int, body: bytes, content_type: Optional[str],
 
 def _find_head(data: memoryview) -> int:
     """Index just past the blank line ending the head, or -1."""
-    raw = data.tobytes() if len(data) <= MAX_HEAD else data[:MAX_HEAD].tobytes()
+    raw = bytes(data) if len(data) <= MAX_HEAD else bytes(data[:MAX_HEAD])
     end = raw.find(b"\r\n\r\n")
     if end >= 0:
         return end + 4
@@ -153,7 +153,7 @@ class _BodyReader:
         end = _find_head(data)
         if end < 0:
             return False
-        self.first_line, self.headers = _split_head(data[:end].tobytes())
+        self.first_line, self.headers = _split_head(bytes(data[:end]))
         self.head_end = end
         return True
 
@@ -178,11 +178,11 @@ class _BodyReader:
             raise HTTPFramingError("body too large", 413)
         if len(data) - start < length:
             return None
-        return data[start : start + length].tobytes(), start + length
+        return bytes(data[start : start + length]), start + length
 
 
 def _read_chunked(data: memoryview, pos: int) -> Optional[Tuple[bytes, int]]:
-    raw = data[pos:].tobytes()
+    raw = bytes(data[pos:])
     parts: List[bytes] = []
     i = 0
     while True:
@@ -224,7 +224,7 @@ class ResponseParser(_BodyReader):
         """The response of a read-until-close body once the connection closed."""
         if self.head_end < 0 or not self.until_close:
             return None
-        self.result = self._make(data[self.head_end :].tobytes(), keep_alive=False)
+        self.result = self._make(bytes(data[self.head_end :]), keep_alive=False)
         return self.result
 
     def _make(self, body: bytes, keep_alive: Optional[bool] = None) -> HTTPResponse:
