@@ -405,3 +405,18 @@ def test_kt_serializers() -> None:
     assert decode_key(b"\xff", True) == b"\xff" and decode_key(b"a", False) == b"a"
     with pytest.raises(SerializationError):
         encode_key(None)
+
+
+@pytest.mark.parametrize("make, frame", [
+    (bc.GetOneReplyParser, bc.encode_get_bulk_reply([(0, b"k", b"v", bc.XT_MAX)])),
+    (bc.GetOneReplyParser, h("ba 00000000")),
+    (lambda: bc.CountReplyParser(bc.MAGIC_SET_BULK), h("b8 00000003")),
+    (bc.GetBulkReplyParser, bc.encode_get_bulk_reply([(0, b"a", b"1", 5), (1, b"b", b"2", 6)])),
+    (bc.PlayScriptReplyParser, bc.encode_play_script_reply([(b"a", b"1")])),
+    (bc.GetOneReplyParser, b"\xbf"),
+])
+def test_reply_parsers_take_bytes_or_memoryview(make: Any, frame: bytes) -> None:
+    """A lone reply is parsed straight from the received bytes, others from a buffer's view."""
+    from_bytes, from_view = make(), make()
+    assert from_bytes.parse(frame + b"\xba") == from_view.parse(memoryview(frame)) == len(frame)
+    assert repr(from_bytes.result) == repr(from_view.result)

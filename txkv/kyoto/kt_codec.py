@@ -99,6 +99,7 @@ _GET_ONE = struct.Struct(">BIIHI")  # magic, flags, rnum = 1, dbidx, ksiz
 _SET_ONE = struct.Struct(">BIIHIIq")  # magic, flags, rnum = 1, dbidx, ksiz, vsiz, xt
 _ONE_RECORD = struct.Struct(">BIHIIq")  # magic, count, dbidx, ksiz, vsiz, xt
 _unpack_one = _ONE_RECORD.unpack_from
+_unpack_count = _COUNT.unpack_from
 _ONE_SIZE = _ONE_RECORD.size
 _REPL_REQ = struct.Struct(">BIQH")  # magic, flags, ts, sid
 _REPL_LOG = struct.Struct(">BQI")  # magic, ts, size
@@ -297,8 +298,13 @@ class CountReplyParser(FrameParser):
     def __init__(self, magic: int) -> None:
         self.magic = magic
 
-    def parse(self, data: memoryview) -> Optional[int]:
-        if not data:
+    def parse(self, data: BytesLike) -> Optional[int]:
+        if len(data) >= 5:
+            magic, count = _unpack_count(data)
+            if magic == self.magic:
+                self.result = count
+                return 5
+        elif not data:
             return None
         first = data[0]
         if first == MAGIC_ERROR:
@@ -307,10 +313,7 @@ class CountReplyParser(FrameParser):
         if first != self.magic:
             raise ProtocolError(
                 f"unexpected reply magic 0x{first:02x}, expected 0x{self.magic:02x}")
-        if len(data) < 5:
-            return None
-        self.result = _COUNT.unpack_from(data)[1]
-        return 5
+        return None  # the count has not all arrived
 
 
 class AcceptReplyParser(FrameParser):
