@@ -40,7 +40,10 @@ class TokyoTyrantProtocol(FifoProtocol):
 
         For ``putnr`` (no reply) the Deferred fires with ``Reply(0, None)`` once written.
         """
-        return self.pipeline([(cmd, frame)], timeout)[0]
+        kind = REPLY_KIND.get(cmd)
+        if kind is None or kind == NONE:
+            return self.pipeline([(cmd, frame)], timeout)[0]
+        return self._send(frame, ReplyParser(kind), COMMAND_NAMES[cmd], timeout)
 
     def pipeline(self, requests: Sequence[Tuple[int, bytes]], timeout: Optional[float] = None
                  ) -> List[Deferred[Reply]]:
