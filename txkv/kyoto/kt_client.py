@@ -36,7 +36,7 @@ from txkv.kyoto.kt_http import HTTPResponse
 from txkv.kyoto.kt_protocol import KTBinaryFactory, KTBinaryProtocol, KTHTTPFactory, KTHTTPProtocol
 from txkv.kyoto.kt_tsv import decode_body, encode_request_body
 from txkv.kyoto.kt_values import ExpireTime, binary_xt, convert_xt
-from txkv.kyoto.serializers import KT_BINARY, decode_text, encode_key, raw_bytes
+from txkv.kyoto.serializers import KT_BINARY, decode_text, encode_key, raw_bytes, to_bytes
 from txkv.scanner import Scanner
 
 __all__ = ["KyotoTycoon"]
@@ -230,7 +230,11 @@ class KyotoTycoon(ManagedClient):
                                       key if type(key) is bytes else _b(key))
         except Exception as e:
             return fail(e)
-        d = self._binary_request(frame, _GET_ONE, "get")
+        proto = self._binary_proto
+        if proto is not None and proto.usable and self.pool_size == 1:
+            d = proto._send(frame, _GET_ONE, "get", None)  # the common case, one call less
+        else:
+            d = self._binary_request(frame, _GET_ONE, "get")
         decode = self.decode_value
         if decode_value and decode is not raw_bytes:  # the parser's result is bytes already
             d.addCallback(_decoded, decode)
@@ -280,14 +284,23 @@ class KyotoTycoon(ManagedClient):
             expire_time: ExpireTime = None, no_reply: bool = False,
             encode_value: bool = True) -> Deferred[Any]:
         """Store one value; fires with 1 (None with ``no_reply``)."""
+        encode = self.encode_value
         try:
-            raw = self.encode_value(value) if encode_value else _b(value)
+            if not encode_value:
+                raw = _b(value)
+            elif type(value) is bytes and encode is to_bytes:
+                raw = value  # KT_BINARY / KT_NONE store bytes as they are
+            else:
+                raw = encode(value)
             frame = bc.encode_set_one(self.default_db if db is None else db,
                                       key if type(key) is bytes else _b(key), raw,
                                       XT_NONE if expire_time is None else binary_xt(expire_time),
                                       no_reply)
         except Exception as e:
             return fail(e)
+        proto = self._binary_proto
+        if proto is not None and proto.usable and self.pool_size == 1 and not no_reply:
+            return proto._send(frame, _SET_COUNT, "set", None)  # the common case, one call less
         return self._binary_request(frame, None if no_reply else _SET_COUNT, "set")
 
     def set_bytes(self, key: Any, value: bytes, db: Optional[int] = None,
