@@ -235,11 +235,9 @@ class PendingRequests(_TableBase):
 class _FifoEntry:
     """A reply slot; cancelling its Deferred abandons the slot but keeps it in the queue."""
 
-    __slots__ = ("deferred", "op", "timeout", "done", "deadline", "table")
+    __slots__ = ("deferred", "op", "timeout", "done", "deadline")
 
-    def __init__(self, table: FifoPendingRequests, op: Optional[str],
-                 timeout: Optional[float]) -> None:
-        self.table = table
+    def __init__(self, op: Optional[str], timeout: Optional[float]) -> None:
         self.op = op
         self.timeout = timeout
         self.done = False
@@ -247,9 +245,7 @@ class _FifoEntry:
         self.deferred: Deferred[Any] = Deferred(self.abandon)
 
     def abandon(self, _d: object = None) -> None:
-        if not self.done:
-            self.done = True
-            self.table._waiting -= 1
+        self.done = True
 
 
 class FifoPendingRequests(_TableBase):
@@ -267,7 +263,6 @@ class FifoPendingRequests(_TableBase):
     ) -> None:
         super().__init__(clock, default_timeout, node)
         self._queue: Deque[_FifoEntry] = deque()
-        self._waiting = 0
 
     def __len__(self) -> int:
         """Number of reply slots still expected (including abandoned ones)."""
@@ -276,7 +271,7 @@ class FifoPendingRequests(_TableBase):
     @property
     def waiting(self) -> int:
         """Number of requests whose caller still waits."""
-        return self._waiting
+        return sum(not entry.done for entry in self._queue)
 
     def add(self, op: Optional[str] = None, timeout: Optional[float] = None) -> Deferred[Any]:
         """Append a slot for the next reply and return its Deferred."""
@@ -286,9 +281,8 @@ class FifoPendingRequests(_TableBase):
             timeout = self.default_timeout
         if timeout is not None and timeout <= 0:
             timeout = None
-        entry = _FifoEntry(self, op, timeout)
+        entry = _FifoEntry(op, timeout)
         self._queue.append(entry)
-        self._waiting += 1
         if timeout is not None:
             self._deadlines.add(entry, timeout)
         return entry.deferred
@@ -304,8 +298,7 @@ class FifoPendingRequests(_TableBase):
             raise self._unexpected() from None
         if entry.done:
             return False
-        entry.done = True
-        self._waiting -= 1
+        # out of the queue now: nothing else can reach the slot, so it need not be marked done
         entry.deferred.callback(value)
         return True
 
@@ -322,7 +315,6 @@ class FifoPendingRequests(_TableBase):
             self._closed = failure
         self._deadlines.stop()
         queue, self._queue = self._queue, deque()
-        self._waiting = 0
         for entry in queue:
             if not entry.done:
                 entry.done = True
@@ -335,8 +327,6 @@ class FifoPendingRequests(_TableBase):
             raise self._unexpected() from None
         if entry.done:
             return None
-        entry.done = True
-        self._waiting -= 1
         return entry
 
     def _unexpected(self) -> ProtocolError:
