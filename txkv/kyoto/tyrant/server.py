@@ -193,13 +193,16 @@ def open_database(data: Optional[str] = None, kind: str = "hash",
 def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m txkv.kyoto.tyrant.server",
                                      description="txkv's embedded Tokyo Tyrant server")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind")
-    parser.add_argument("--port", type=int, default=1978, help="port (0 = a free one)")
+    # ttserver's own spellings (-host, -port, -ext, -sid) are accepted too, so txkv's server can
+    # stand in where a ttserver command line is expected
+    parser.add_argument("--host", "-host", default="127.0.0.1", help="interface to bind")
+    parser.add_argument("--port", "-port", type=int, default=1978,
+                        help="port (0 = a free one)")
     parser.add_argument("--data", default=None, help="LevelDB directory (default: in memory)")
     parser.add_argument("--kind", choices=KINDS, default="hash", help="database flavour")
     parser.add_argument("--btree", action="store_true", help="same as --kind btree")
-    parser.add_argument("--ext", default=None, help="Lua file of ext functions")
-    parser.add_argument("--sid", type=int, default=1, help="server id shown by stat")
+    parser.add_argument("--ext", "-ext", default=None, help="Lua file of ext functions")
+    parser.add_argument("--sid", "-sid", type=int, default=1, help="server id shown by stat")
     parser.add_argument("database", nargs="?", default=None,
                         help="ttserver-style database name: '*' hash, '+' or '*.tcb' B+ tree, "
                              "'*.tct' table")
