@@ -28,6 +28,7 @@ from twisted.internet.protocol import Factory, Protocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txkv.direct_write import write_now
 from txkv.endpoints import set_no_delay
 from txkv.errors import ConnectionLostError, NotConnectedError, RequestTimeoutError, TxKVError
 from txkv.ignite.codec import messages as m
@@ -640,7 +641,10 @@ class IgniteProtocol(Protocol):
             self._register_then_send(request_id, frame)
         else:
             self._last_write = self.clock.seconds()
-            self.transport.write(bytes(frame))  # type: ignore[union-attr]
+            if len(pending) == 1:
+                write_now(self.transport, bytes(frame))  # alone in flight: send at once
+            else:
+                self.transport.write(bytes(frame))  # type: ignore[union-attr]
         if include_field_names or column_count:
             d.addCallback(self._decode, op_code, include_field_names, column_count, 0)
         else:
