@@ -19,7 +19,7 @@ import argparse
 from typing import Any, List, Tuple
 
 from benchmarks.harness import Bench, Scenario, run_cli
-from txkv.kyoto import KT_NONE, EmbeddedServer
+from txkv.kyoto import KT_NONE, EmbeddedServer, KyotoTycoon
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ktserver executable to prefer (default: ktserver if on PATH, "
                              "else txkv's server)")
     parser.add_argument("--no-ukt", action="store_true", help="skip the ukt scenarios")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="request timeout of both clients in seconds (default: none, "
+                             "ukt's default)")
 
 
 async def build(reactor: Any, options: argparse.Namespace) -> Bench:
@@ -38,7 +41,10 @@ async def build(reactor: Any, options: argparse.Namespace) -> Bench:
     value = b"x" * options.size
     keys = [f"bulk{i:06d}".encode() for i in range(options.bulk)]
     bulk = {k: value for k in keys}
-    client = server.client
+    # both clients get the same settings: no pool, KT_NONE, the same request timeout
+    assert server.port is not None
+    client = KyotoTycoon("127.0.0.1", server.port, serializer=KT_NONE, timeout=options.timeout,
+                         reactor=reactor)
     await client.set_bulk(bulk)
     await client.set(b"key", value)
     if await client.get(b"key") != value:
@@ -64,8 +70,8 @@ async def build(reactor: Any, options: argparse.Namespace) -> Bench:
     else:
         import ukt
 
-        assert server.port is not None
-        peer = ukt.KyotoTycoon("127.0.0.1", server.port, serializer=ukt.KT_NONE)
+        peer = ukt.KyotoTycoon("127.0.0.1", server.port, serializer=ukt.KT_NONE,
+                               timeout=options.timeout)
         peers.append(peer)
         ukt_ops = {
             "get": lambda: peer.get(b"key"),
@@ -85,6 +91,7 @@ async def build(reactor: Any, options: argparse.Namespace) -> Bench:
     async def cleanup() -> None:
         for p in peers:
             p.close_all()
+        await client.close()
         await server.stop()
 
     return Bench(
