@@ -7,8 +7,8 @@ installed, else txkv's own KT server), so neither client shares its process or G
 Scenarios: sequential ``get`` and ``set`` of a ``--size``-byte value, ``get_bulk`` and
 ``set_bulk`` of ``--bulk`` keys, and txkv with ``--inflight`` gets (and sets) outstanding on
 one connection.  ukt blocks, so it runs on the reactor thread itself (nothing else needs the
-reactor while it runs; the harness runs one scenario at a time).  Each txkv call runs right
-before ukt's, and the report adds each round's txkv / ukt ratio (median over the rounds).
+reactor while it runs; the harness runs one scenario at a time).  Each txkv call runs next to
+ukt's, and the report adds each round's txkv / ukt ratio (median over the rounds).
 
 Run: ``python -m benchmarks.bench_kt --size 64 --bulk 1000 --inflight 64``.
 """
@@ -79,8 +79,8 @@ async def build(reactor: Any, options: argparse.Namespace) -> Bench:
             bulk_get: lambda: peer.get_bulk(keys),
             bulk_set: lambda: peer.set_bulk(bulk),
         }
-        # each txkv scenario runs right before ukt's same call, so a round compares the two
-        # under the same machine load
+        # each txkv scenario runs next to ukt's same call, so a round compares the two under
+        # the same machine load
         for name, ours in txkv_ops.items():
             theirs = Scenario(f"ukt {name}", ukt_ops[name], blocking=True, in_thread=False)
             scenarios += [ours, theirs]

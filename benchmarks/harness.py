@@ -354,7 +354,8 @@ async def compare(
 
     :param ops: ops per scenario per round (give this or ``duration``).
     :param duration: seconds per scenario per round.
-    :param rounds: measured rounds; the report gives the median.
+    :param rounds: measured rounds; the report gives the median.  Every other round runs the
+        scenarios in reverse order.
     :param warmup: ops per scenario before the first round (default: a tenth of ``ops``, at
         least 1; with ``duration``, ops for a tenth of it).
     :param baseline: the scenario the ratios are relative to (default: the first one).
@@ -400,8 +401,11 @@ async def compare(
                 warm_ops, warm_duration = warmup, None
             if warm_ops != 0:
                 await _run_once(s, warm_ops, warm_duration, threads.get(s.name))
-        for _ in range(rounds):
-            for s in scenarios:
+        for round_index in range(rounds):
+            # odd rounds run the scenarios in reverse order (A B, B A, A B...), so that no
+            # scenario always runs first, right after the previous round's last one
+            order = scenarios if round_index % 2 == 0 else list(reversed(scenarios))
+            for s in order:
                 done, elapsed = await _run_once(s, ops, duration, threads.get(s.name))
                 r = results[s.name]
                 r.ops_per_round.append(done)

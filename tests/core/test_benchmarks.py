@@ -97,6 +97,16 @@ class CompareTests(SynchronousTestCase):
         self.assertEqual(report.as_dict()["pairs"][0]["first"], "a")
         self.assertIn("a / b", format_report(report))
 
+    def test_every_other_round_runs_in_reverse_order(self) -> None:
+        ran: List[str] = []
+
+        def op(name: str) -> Any:
+            return lambda: ran.append(name) or succeed(None)
+
+        self.compare([Scenario("a", op("a")), Scenario("b", op("b")), Scenario("c", op("c"))],
+                     ops=1, rounds=3, warmup=0)
+        self.assertEqual(ran, ["a", "b", "c", "c", "b", "a", "a", "b", "c"])
+
     def test_pair_of_unknown_scenario_is_refused(self) -> None:
         d = Deferred.fromCoroutine(
             compare([Scenario("a", Counter().op)], ops=1, pairs=[("a", "nope")]))
