@@ -89,6 +89,22 @@ class BinaryProtocolTests(SynchronousTestCase):
         self.failureResultOf(d, ProtocolError)
         self.assertTrue(self.transport.disconnecting)
 
+    def test_lone_reply_in_any_split(self) -> None:
+        reply = bc.encode_get_bulk_reply([(0, b"k", b"v" * 100, bc.XT_MAX)])
+        for cut in (1, 5, 22, 23, len(reply) - 1):
+            d = self.proto.request(bc.encode_get_one(0, b"k"), bc.GetOneReplyParser(), "get")
+            self.proto.dataReceived(reply[:cut])
+            self.assertNoResult(d)
+            self.proto.dataReceived(reply[cut:])
+            self.assertEqual(self.successResultOf(d), b"v" * 100)
+            self.assertEqual((self.proto.in_flight, len(self.proto._buf)), (0, 0))
+
+    def test_lone_reply_followed_by_stray_bytes(self) -> None:
+        d = self.proto.request(b"a", bc.CountReplyParser(bc.MAGIC_SET_BULK), "set")
+        self.proto.dataReceived(bytes.fromhex("b800000001 b8"))
+        self.assertEqual(self.successResultOf(d), 1)  # its own reply is delivered first
+        self.assertTrue(self.transport.disconnecting)  # then the stray byte closes the link
+
     def test_unsolicited_bytes_disconnect(self) -> None:
         self.proto.dataReceived(b"\xb8\x00")
         self.assertTrue(self.transport.disconnecting)

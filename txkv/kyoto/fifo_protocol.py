@@ -116,10 +116,13 @@ class FifoProtocol(Protocol):
             except ProtocolError as e:
                 self._protocol_error(e)
                 return
-            if consumed == len(data):
-                self._deliver(parsers.popleft())
+            if consumed is None:
+                self._buf += data  # the parser resumes from the same start with more bytes
                 return
-            # incomplete or followed by more: the general path parses it again from the start
+            self._deliver(parsers.popleft())
+            if consumed == len(data):
+                return
+            data = data[consumed:]  # more than the one reply expected: the general path
         buf = self._buf
         if buf:
             buf += data
