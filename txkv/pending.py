@@ -65,10 +65,6 @@ class _Deadlines:
         self._timer: Optional[IDelayedCall] = None
         self._timer_at = 0.0
 
-    @property
-    def armed(self) -> bool:
-        return self._timer is not None
-
     def add(self, entry: Any, timeout: float) -> None:
         when = entry.deadline = self._clock.seconds() + timeout
         if self._timer is None or when < self._timer_at:

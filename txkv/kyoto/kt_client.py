@@ -269,7 +269,12 @@ class KyotoTycoon(ManagedClient):
                  expire_time: ExpireTime = None, no_reply: bool = False,
                  encode_values: bool = True, **kwargs: Any) -> Deferred[Any]:
         """Store many key/value pairs; fires with the number stored."""
-        data: Mapping[Any, Any] = {**(__data or {}), **kwargs} if kwargs else (__data or {})
+        data: Mapping[Any, Any]
+        if kwargs or not isinstance(__data, Mapping):
+            data = dict(__data or {})  # also takes (key, value) pairs
+            data.update(kwargs)
+        else:
+            data = __data
         dbi = self._db(db)
         encode = self.encode_value if encode_values else _b
         try:
