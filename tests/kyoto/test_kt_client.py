@@ -56,8 +56,8 @@ class ClientTests(TestCase):
             self.assertIsNone(await kt.get("nope"))
             self.assertEqual(await kt.set_bulk({"a": "1"}, b="2", db=1), 2)
             self.assertEqual(await kt.get_bulk(["a", "b", "c"], db=1), {"a": "1", "b": "2"})
-            self.assertEqual(await kt.set_bulk([("p", "1"), (b"q", b"2")], db=2), 2)  # pairs
-            self.assertEqual(await kt.get_bulk([b"p", "q"], db=2), {"p": "1", "q": "2"})
+            self.assertEqual(await kt.set_bulk([("p", "1"), (b"q", b"2")], db=1), 2)  # pairs
+            self.assertEqual(await kt.get_bulk([b"p", "q"], db=1), {"p": "1", "q": "2"})
             self.assertIsNone(await kt.set("nr", "x", no_reply=True))
             self.assertEqual(await kt.get_bytes("nr"), b"x")
             self.assertEqual(await kt.expire_time("k"), 0xFFFFFFFFFF)
