@@ -349,3 +349,22 @@ class Requests(SynchronousTestCase):
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
         self.assertFalse(self.client.closed)
         self.assertEqual(self.call(ops.OP_CACHE_GET_NAMES), ["c"])
+
+
+class NodeStatsTests(SynchronousTestCase):
+    def test_key_partitions_are_worked_out_when_read(self) -> None:
+        from txkv.ignite.server.cluster import NodeStats
+        from txkv.ignite.server.partitions import key_partition
+
+        key = raw("a")
+        stats = NodeStats(keep=2)
+        stats.record(ops.OP_CACHE_PUT, 7, where=(key, {}, None, 1024))
+        stats.record(ops.OP_CACHE_GET, 7, partition=5)
+        stats.record(ops.OP_CACHE_GET)  # not a key operation: counted only
+        lazy, given = stats.keys
+        self.assertEqual(lazy.partition, key_partition(key, {}, None, 1024))
+        self.assertEqual(lazy.partition, 97)  # 'a' hashes to 97 of 1024 (see above)
+        self.assertEqual((given.op_code, given.cache_id, given.partition),
+                         (ops.OP_CACHE_GET, 7, 5))
+        self.assertEqual(stats.ops[ops.op_name(ops.OP_CACHE_GET)], 2)
+        self.assertIn("partition=97", repr(lazy))

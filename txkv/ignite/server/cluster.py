@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import collections
 import uuid
-from typing import Any, Counter, Deque, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Counter, Deque, Dict, List, Optional, Sequence, Tuple
 
 import attr
 from twisted.internet.defer import Deferred, DeferredList, maybeDeferred, succeed
@@ -24,7 +24,7 @@ from txkv.storage import Storage, open_storage
 from .caches import CacheDescriptor, CacheRegistry
 from .cursors import DEFAULT_MAX_CURSORS
 from .metadata import TypeStore
-from .partitions import DEFAULT_PARTITIONS, assign_partitions
+from .partitions import DEFAULT_PARTITIONS, assign_partitions, key_partition
 from .status import OpError
 from .transactions import DEFAULT_MAX_TRANSACTIONS
 
@@ -81,12 +81,33 @@ class ServerOptions:
             self.min_version <= version <= self.max_version
 
 
-class KeyAccess(NamedTuple):
-    """One key operation a node served (for partition-awareness checks)."""
+class KeyAccess:
+    """One key operation a node served (for partition-awareness checks).
 
-    op_code: int
-    cache_id: int
-    partition: Optional[int]
+    The key's partition is worked out when it is first read — most accesses never are — from the
+    key, the cache's key configuration and the partition count of the moment it was served.
+    """
+
+    __slots__ = ("op_code", "cache_id", "_partition", "_where")
+
+    def __init__(self, op_code: int, cache_id: int, partition: Optional[int] = None,
+                 where: Optional[Tuple[bytes, Dict[int, int], Any, int]] = None) -> None:
+        self.op_code = op_code
+        self.cache_id = cache_id
+        self._partition = partition
+        self._where = where
+
+    @property
+    def partition(self) -> Optional[int]:
+        if self._where is not None:
+            raw_key, key_configs, registry, partitions = self._where
+            self._partition = key_partition(raw_key, key_configs, registry, partitions)
+            self._where = None
+        return self._partition
+
+    def __repr__(self) -> str:
+        return (f"KeyAccess(op_code={self.op_code}, cache_id={self.cache_id}, "
+                f"partition={self.partition})")
 
 
 class NodeStats:
@@ -97,10 +118,14 @@ class NodeStats:
         self.keys: Deque[KeyAccess] = collections.deque(maxlen=keep)
 
     def record(self, op_code: int, cache_id: Optional[int] = None,
-               partition: Optional[int] = None) -> None:
+               partition: Optional[int] = None,
+               where: Optional[Tuple[bytes, Dict[int, int], Any, int]] = None) -> None:
+        """Count ``op_code``; a key operation also remembers its cache and its key's partition
+        (given, or worked out later from ``where``: key, key configuration, registry, partition
+        count)."""
         self.ops[ops.op_name(op_code)] += 1
         if cache_id is not None:
-            self.keys.append(KeyAccess(op_code, cache_id, partition))
+            self.keys.append(KeyAccess(op_code, cache_id, partition, where))
 
     def reset(self) -> None:
         self.ops.clear()

@@ -136,11 +136,11 @@ class Dispatcher:
 
     def _record_key(self, session: Session, op_code: int, args: Any) -> None:
         desc = self.cluster.caches.find(args.cache.cache_id)
-        partition = None
-        if desc is not None:
-            partition = key_partition(args.key, desc.key_configs(), self.cluster.types.registry,
-                                      self.cluster.options.partitions)
-        session.node.stats.record(op_code, args.cache.cache_id, partition)
+        where = None
+        if desc is not None:  # the partition is worked out only if somebody reads it
+            where = (args.key, desc.key_configs(), self.cluster.types.registry,
+                     self.cluster.options.partitions)
+        session.node.stats.record(op_code, args.cache.cache_id, where=where)
 
     # -- helpers ------------------------------------------------------------------------------
 
