@@ -96,8 +96,57 @@ def _guarded(call: Callable[[], Deferred[Any]]) -> Deferred[Any]:
         return fail()
 
 
+class _ClientStore:
+    """What both adapters share: single and bulk reads and writes through the client with its
+    serializer bypassed, and closing.  :attr:`_where` holds extra keyword arguments of every
+    client call (Kyoto Tycoon's ``db``)."""
+
+    client: Any
+    _where: Dict[str, Any] = {}
+    _owns_client = False
+
+    def get(self, key: bytes) -> Deferred[Optional[bytes]]:
+        return _guarded(lambda: self.client.get(_check_bytes(key, "key"), decode_value=False,
+                                                **self._where))
+
+    def put(self, key: bytes, value: bytes) -> Deferred[None]:
+        return _guarded(lambda: self.client.set(
+            _check_bytes(key, "key"), _check_bytes(value, "value"), encode_value=False,
+            **self._where).addCallback(lambda _: None))
+
+    def delete(self, key: bytes) -> Deferred[bool]:
+        return _guarded(lambda: self.client.remove(_check_bytes(key, "key"), **self._where)
+                        .addCallback(lambda removed: bool(removed)))
+
+    def get_many(self, keys: Iterable[bytes]) -> Deferred[Dict[bytes, bytes]]:
+        def call() -> Deferred[Dict[bytes, bytes]]:
+            raw = [_check_bytes(k, "key") for k in keys]
+            if not raw:
+                return succeed({})
+            return self.client.get_bulk(raw, decode_values=False, **self._where).addCallback(
+                lambda found: {_raw(k): bytes(v) for k, v in found.items()})
+
+        return _guarded(call)
+
+    def put_many(self, mapping: Mapping[bytes, bytes]) -> Deferred[None]:
+        def call() -> Deferred[None]:
+            raw = {_check_bytes(k, "key"): _check_bytes(v, "value") for k, v in mapping.items()}
+            if not raw:
+                return succeed(None)
+            return self.client.set_bulk(raw, encode_values=False, **self._where).addCallback(
+                lambda _: None)
+
+        return _guarded(call)
+
+    def close(self) -> Deferred[None]:
+        if self._owns_client:
+            result: Deferred[None] = self.client.close()
+            return result
+        return succeed(None)
+
+
 @implementer(IKeyValueStore)
-class KyotoTycoonKeyValueStore:
+class KyotoTycoonKeyValueStore(_ClientStore):
     """Bytes keys and values in one Kyoto Tycoon database.
 
     :param client: a :class:`~txkv.kyoto.kt_client.KyotoTycoon` (any serializer/decode_keys).
@@ -114,42 +163,10 @@ class KyotoTycoonKeyValueStore:
         self.db = db
         self.ordered = ordered
         self._owns_client = owns_client
+        self._where = {"db": db}
 
     def __repr__(self) -> str:
         return f"<KyotoTycoonKeyValueStore db={self.client._db(self.db)}>"
-
-    def get(self, key: bytes) -> Deferred[Optional[bytes]]:
-        return _guarded(lambda: self.client.get(_check_bytes(key, "key"), self.db,
-                                                decode_value=False))
-
-    def put(self, key: bytes, value: bytes) -> Deferred[None]:
-        return _guarded(lambda: self.client.set(
-            _check_bytes(key, "key"), _check_bytes(value, "value"), self.db,
-            encode_value=False).addCallback(lambda _: None))
-
-    def delete(self, key: bytes) -> Deferred[bool]:
-        return _guarded(lambda: self.client.remove(_check_bytes(key, "key"), self.db)
-                        .addCallback(lambda removed: bool(removed)))
-
-    def get_many(self, keys: Iterable[bytes]) -> Deferred[Dict[bytes, bytes]]:
-        def call() -> Deferred[Dict[bytes, bytes]]:
-            raw = [_check_bytes(k, "key") for k in keys]
-            if not raw:
-                return succeed({})
-            return self.client.get_bulk(raw, self.db, decode_values=False).addCallback(
-                lambda found: {_raw(k): bytes(v) for k, v in found.items()})
-
-        return _guarded(call)
-
-    def put_many(self, mapping: Mapping[bytes, bytes]) -> Deferred[None]:
-        def call() -> Deferred[None]:
-            raw = {_check_bytes(k, "key"): _check_bytes(v, "value") for k, v in mapping.items()}
-            if not raw:
-                return succeed(None)
-            return self.client.set_bulk(raw, self.db, encode_values=False).addCallback(
-                lambda _: None)
-
-        return _guarded(call)
 
     def scan(self, start: Optional[bytes] = None, stop: Optional[bytes] = None,
              prefix: Optional[bytes] = None, page_size: Optional[int] = None
@@ -192,14 +209,9 @@ class KyotoTycoonKeyValueStore:
 
         return PagedScanner(fetch, cursor.close)
 
-    def close(self) -> Deferred[None]:
-        if self._owns_client:
-            return self.client.close()
-        return succeed(None)
-
 
 @implementer(IKeyValueStore)
-class TokyoTyrantKeyValueStore:
+class TokyoTyrantKeyValueStore(_ClientStore):
     """Bytes keys and values in a Tokyo Tyrant database.
 
     :meth:`scan` uses the misc ``range`` command, so it needs a B+ tree database (keys in byte
@@ -215,37 +227,6 @@ class TokyoTyrantKeyValueStore:
 
     def __repr__(self) -> str:
         return "<TokyoTyrantKeyValueStore>"
-
-    def get(self, key: bytes) -> Deferred[Optional[bytes]]:
-        return _guarded(lambda: self.client.get(_check_bytes(key, "key"), decode_value=False))
-
-    def put(self, key: bytes, value: bytes) -> Deferred[None]:
-        return _guarded(lambda: self.client.set(
-            _check_bytes(key, "key"), _check_bytes(value, "value"),
-            encode_value=False).addCallback(lambda _: None))
-
-    def delete(self, key: bytes) -> Deferred[bool]:
-        return _guarded(lambda: self.client.remove(_check_bytes(key, "key"))
-                        .addCallback(lambda removed: bool(removed)))
-
-    def get_many(self, keys: Iterable[bytes]) -> Deferred[Dict[bytes, bytes]]:
-        def call() -> Deferred[Dict[bytes, bytes]]:
-            raw = [_check_bytes(k, "key") for k in keys]
-            if not raw:
-                return succeed({})
-            return self.client.get_bulk(raw, decode_values=False).addCallback(
-                lambda found: {_raw(k): bytes(v) for k, v in found.items()})
-
-        return _guarded(call)
-
-    def put_many(self, mapping: Mapping[bytes, bytes]) -> Deferred[None]:
-        def call() -> Deferred[None]:
-            raw = {_check_bytes(k, "key"): _check_bytes(v, "value") for k, v in mapping.items()}
-            if not raw:
-                return succeed(None)
-            return self.client.set_bulk(raw, encode_values=False).addCallback(lambda _: None)
-
-        return _guarded(call)
 
     def scan(self, start: Optional[bytes] = None, stop: Optional[bytes] = None,
              prefix: Optional[bytes] = None, page_size: Optional[int] = None
@@ -270,9 +251,4 @@ class TokyoTyrantKeyValueStore:
                                            decode_values=False).addCallback(page)
 
         return PagedScanner(fetch)
-
-    def close(self) -> Deferred[None]:
-        if self._owns_client:
-            return self.client.close()
-        return succeed(None)
 
