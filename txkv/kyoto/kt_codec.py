@@ -116,19 +116,37 @@ def is_binary_start(first_byte: int) -> bool:
 # -- request encoders (client side) -------------------------------------------------------------
 
 
-def encode_set_bulk(
-    records: Sequence[Tuple[int, bytes, bytes, int]], no_reply: bool = False
-) -> bytes:
-    """``0xB8`` frame for ``(dbidx, key, value, xt)`` records."""
+def _with_records(head: bytes, records: Sequence[Tuple[int, bytes, bytes, int]]) -> bytes:
+    """``head`` followed by ``(dbidx, key, value, xt)`` records (set_bulk requests, get_bulk
+    replies)."""
     pack = _DB_KV_XT.pack
-    parts: List[bytes] = [_HEAD.pack(MAGIC_SET_BULK, FLAG_NO_REPLY if no_reply else 0,
-                                     len(records))]
+    parts: List[bytes] = [head]
     append = parts.append
     for db, key, value, xt in records:
         append(pack(db, len(key), len(value), xt))
         append(key)
         append(value)
     return b"".join(parts)
+
+
+def _with_pairs(head: bytes, items: Sequence[Tuple[bytes, bytes]]) -> bytes:
+    """``head`` followed by ``(key, value)`` items (play_script requests and replies)."""
+    pack = _KV.pack
+    parts: List[bytes] = [head]
+    append = parts.append
+    for key, value in items:
+        append(pack(len(key), len(value)))
+        append(key)
+        append(value)
+    return b"".join(parts)
+
+
+def encode_set_bulk(
+    records: Sequence[Tuple[int, bytes, bytes, int]], no_reply: bool = False
+) -> bytes:
+    """``0xB8`` frame for ``(dbidx, key, value, xt)`` records."""
+    return _with_records(
+        _HEAD.pack(MAGIC_SET_BULK, FLAG_NO_REPLY if no_reply else 0, len(records)), records)
 
 
 def encode_set_one(db: int, key: bytes, value: bytes, xt: int, no_reply: bool = False) -> bytes:
@@ -166,18 +184,9 @@ def encode_play_script(
     name: bytes, items: Sequence[Tuple[bytes, bytes]], no_reply: bool = False
 ) -> bytes:
     """``0xB4`` frame: run the server's Lua procedure ``name`` with ``items`` as its input map."""
-    pack = _KV.pack
-    parts: List[bytes] = [
-        _HEAD_SCRIPT.pack(MAGIC_PLAY_SCRIPT, FLAG_NO_REPLY if no_reply else 0, len(name),
-                          len(items)),
-        name,
-    ]
-    append = parts.append
-    for key, value in items:
-        append(pack(len(key), len(value)))
-        append(key)
-        append(value)
-    return b"".join(parts)
+    head = _HEAD_SCRIPT.pack(MAGIC_PLAY_SCRIPT, FLAG_NO_REPLY if no_reply else 0, len(name),
+                             len(items))
+    return _with_pairs(head + name, items)
 
 
 def encode_replication(ts: int, sid: int, white_sid: bool = False) -> bytes:
@@ -195,26 +204,12 @@ def encode_count_reply(magic: int, count: int) -> bytes:
 
 def encode_get_bulk_reply(records: Sequence[Tuple[int, bytes, bytes, int]]) -> bytes:
     """``0xBA`` reply for the ``(dbidx, key, value, absolute_xt)`` records found."""
-    pack = _DB_KV_XT.pack
-    parts: List[bytes] = [_COUNT.pack(MAGIC_GET_BULK, len(records))]
-    append = parts.append
-    for db, key, value, xt in records:
-        append(pack(db, len(key), len(value), xt))
-        append(key)
-        append(value)
-    return b"".join(parts)
+    return _with_records(_COUNT.pack(MAGIC_GET_BULK, len(records)), records)
 
 
 def encode_play_script_reply(items: Sequence[Tuple[bytes, bytes]]) -> bytes:
     """``0xB4`` reply carrying the procedure's output map."""
-    pack = _KV.pack
-    parts: List[bytes] = [_COUNT.pack(MAGIC_PLAY_SCRIPT, len(items))]
-    append = parts.append
-    for key, value in items:
-        append(pack(len(key), len(value)))
-        append(key)
-        append(value)
-    return b"".join(parts)
+    return _with_pairs(_COUNT.pack(MAGIC_PLAY_SCRIPT, len(items)), items)
 
 
 def encode_replication_log(ts: int, body: bytes) -> bytes:
