@@ -87,12 +87,8 @@ class FifoProtocol(Protocol):
         """Write ``data``; the next unanswered reply is read by ``parser``."""
         if not self.usable or self.transport is None:
             return self._refuse(op)
-        parsers = self._parsers
-        parsers.append(parser)
-        if len(parsers) == 1:
-            write_now(self.transport, data)  # alone in flight: send at once
-        else:
-            self.transport.write(data)  # pipelined: queued, sent together on the reactor's turn
+        self._parsers.append(parser)
+        self._write(data)
         # the slot is made after sending (its reply cannot be read before this returns), so a
         # sequential caller's request leaves a little sooner
         return self.pending.add(op, timeout)

@@ -230,11 +230,7 @@ class KyotoTycoon(ManagedClient):
                                       key if type(key) is bytes else _b(key))
         except Exception as e:
             return fail(e)
-        proto = self._binary_proto
-        if proto is not None and proto.usable and self.pool_size == 1:
-            d = proto._send(frame, _GET_ONE, "get", None)  # the common case, one call less
-        else:
-            d = self._binary_request(frame, _GET_ONE, "get")
+        d = self._binary_request(frame, _GET_ONE, "get")
         decode = self.decode_value
         if decode_value and decode is not raw_bytes:  # the parser's result is bytes already
             d.addCallback(_decoded, decode)
@@ -303,9 +299,6 @@ class KyotoTycoon(ManagedClient):
                                       no_reply)
         except Exception as e:
             return fail(e)
-        proto = self._binary_proto
-        if proto is not None and proto.usable and self.pool_size == 1 and not no_reply:
-            return proto._send(frame, _SET_COUNT, "set", None)  # the common case, one call less
         return self._binary_request(frame, None if no_reply else _SET_COUNT, "set")
 
     def set_bytes(self, key: Any, value: bytes, db: Optional[int] = None,
