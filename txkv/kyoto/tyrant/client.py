@@ -25,7 +25,7 @@ from twisted.logger import Logger
 
 from txkv.errors import ParameterError, ServerError
 from txkv.kyoto.client_base import ManagedClient, first_error
-from txkv.kyoto.serializers import KT_BINARY, TT_TABLE, decode_text, encode_key, value_codec
+from txkv.kyoto.serializers import TT_TABLE, decode_text, encode_key, value_codec
 from txkv.kyoto.serializers import to_bytes as _to_bytes
 from txkv.kyoto.tyrant import codec
 from txkv.kyoto.tyrant.codec import Cmd, Reply
@@ -96,26 +96,8 @@ class TokyoTyrant(ManagedClient):
     :param connect_timeout: seconds to wait for a connection before a request fails.
     """
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 1978,
-        serializer: Any = KT_BINARY,
-        decode_keys: bool = True,
-        timeout: Optional[float] = None,
-        *,
-        nodes: Optional[Sequence[Any]] = None,
-        reactor: Any = None,
-        tls: Any = None,
-        pool_size: int = 1,
-        retry_policy: Optional[Callable[[int], float]] = None,
-        connect_timeout: float = 10.0,
-    ) -> None:
-        super().__init__(host, port, serializer, decode_keys, timeout, nodes=nodes,
-                         reactor=reactor, tls=tls, pool_size=pool_size,
-                         retry_policy=retry_policy, connect_timeout=connect_timeout)
-        self._manager: Any = None
-        self._proto: Optional[TokyoTyrantProtocol] = None
+    _manager: Any = None  # the connection manager, started on first use
+    _proto: Optional[TokyoTyrantProtocol] = None  # the connection used last
 
     @staticmethod
     def _value_codec(serializer: Any) -> Tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
