@@ -362,27 +362,25 @@ def _cur_remove(c: Call) -> Pairs:
     return []
 
 
-def _cur_get_key(c: Call) -> Pairs:
+def _read_cursor(c: Call) -> Tuple[bytes, bytes, int]:
+    """The record under the call's cursor; the cursor steps on when the call asks (``step``)."""
     cursor = c.cursor()
-    key, _v, _xt = _positioned(cursor)
+    record = _positioned(cursor)
     if c.has(b"step"):
         _step(cursor)
-    return [(b"key", key)]
+    return record
+
+
+def _cur_get_key(c: Call) -> Pairs:
+    return [(b"key", _read_cursor(c)[0])]
 
 
 def _cur_get_value(c: Call) -> Pairs:
-    cursor = c.cursor()
-    _k, value, _xt = _positioned(cursor)
-    if c.has(b"step"):
-        _step(cursor)
-    return [(b"value", value)]
+    return [(b"value", _read_cursor(c)[1])]
 
 
 def _cur_get(c: Call) -> Pairs:
-    cursor = c.cursor()
-    key, value, xt = _positioned(cursor)
-    if c.has(b"step"):
-        _step(cursor)
+    key, value, xt = _read_cursor(c)
     return [(b"key", key), (b"value", value)] + _xt_out(xt)
 
 
