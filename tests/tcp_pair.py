@@ -18,6 +18,8 @@ from twisted.internet.testing import MemoryReactor
 class PairedConnection(Connection):
     """A TCP connection transport over one end of a connected loopback socket pair."""
 
+    _tlsClientDefault = True  # startTLS on it plays the client side, as on tcp.Client
+
     def getPeer(self) -> Any:
         return None
 

@@ -4,9 +4,9 @@
 them on its next turn, which costs a sequential caller an extra loop iteration and two
 ``epoll_ctl`` calls per request.  When the transport is a plain TCP connection with an empty
 buffer, :func:`write_now` sends on the socket directly and hands only what the kernel did not
-take (and every write in any other situation: TLS, a full buffer, a closing connection, a
-registered producer) to ``transport.write``, so bytes keep their order and errors are still found
-and reported by the transport itself.
+take (and every write in any other situation: TLS, also TLS begun later with ``startTLS``, a
+full buffer, a closing connection, a registered producer) to ``transport.write``, so bytes keep
+their order and errors are still found and reported by the transport itself.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def write_now(transport: Any, data: bytes) -> None:
     if (
         isinstance(transport, Connection)
         and transport.connected
+        and not transport.TLS
         and not transport.disconnecting
         and transport.producer is None
         and transport._tempDataLen == 0

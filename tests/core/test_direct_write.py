@@ -6,6 +6,7 @@ from typing import Any, List
 
 from twisted.internet.interfaces import IPushProducer
 from twisted.internet.protocol import Protocol
+from twisted.internet.ssl import optionsForClientTLS
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
@@ -99,6 +100,16 @@ class WriteNowTests(SynchronousTestCase):
         self.transport.registerProducer(_Producer(), True)
         write_now(self.transport, b"abc")
         self.assertEqual((read_available(self.peer), self.queued()), (b"", b"abc"))
+
+    def test_started_tls_is_not_bypassed(self) -> None:
+        # after startTLS the transport encrypts in write(); a direct send would leak plaintext
+        self.transport.startTLS(optionsForClientTLS("example.com"))
+        self.transport.doWrite()  # the handshake's first flight leaves: nothing is queued now
+        self.assertNotEqual(read_available(self.peer), b"")
+        self.assertEqual(self.queued(), b"")
+        write_now(self.transport, b"plaintext secret")
+        sent = read_available(self.peer) + self.queued()
+        self.assertNotIn(b"plaintext secret", sent)
 
     def test_other_transports_use_write(self) -> None:
         transport = StringTransport()
