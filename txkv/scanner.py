@@ -76,6 +76,11 @@ class Scanner(Generic[T]):
     def _fetch_page(self) -> Deferred[Page[T]]:
         raise NotImplementedError
 
+    def _end_page_in_flight(self) -> None:
+        """The scan stopped while ``_fetch_page`` is running.  A paged scan lets the page land
+        (it may carry the resource to release); a pushed stream whose next page may never come
+        (a replication tail) fires it now, empty with ``more=True``, so closing does not wait."""
+
     def _close_resource(self) -> Optional[Deferred[Any]]:
         return None
 
@@ -246,6 +251,7 @@ class Scanner(Generic[T]):
         if self._in_flight is not None:
             # Let the in-flight page land (it may carry the resource id), then close.
             self._in_flight.addBoth(lambda _: None)
+            self._end_page_in_flight()
         else:
             self._release()
         self._finish(None)

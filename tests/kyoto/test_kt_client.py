@@ -215,8 +215,7 @@ class ClientTests(TestCase):
             kt = self.kt
             start = reactor.seconds() - 1  # type: ignore[attr-defined]
             await kt.set("r1", "v1")
-            tail = kt.replicate(sid=50, timestamp=start)
-            tail.reconnect_delay = 0.05
+            tail = kt.replicate(sid=50, timestamp=start, retry_policy=lambda attempt: 0.0)
             first = await tail.get_next()
             self.assertEqual((first["op"], first["key"], first["value"]), (0xA1, "r1", "v1"))
             # drop the stream server-side; the scanner reconnects from the last timestamp

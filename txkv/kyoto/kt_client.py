@@ -681,12 +681,19 @@ class KyotoTycoon(ManagedClient):
         return self.match_prefix(b"", db=db)
 
     def replicate(self, sid: Optional[int] = None, timestamp: Optional[float] = None,
-                  white_sid: bool = False, decode_values: bool = True) -> Any:
+                  white_sid: bool = False, decode_values: bool = True, *,
+                  retry_policy: Optional[Callable[[int], float]] = None,
+                  failover_after: int = 3, high_water: int = 10_000) -> Any:
         """Tail the server's update log from ``timestamp`` (seconds; default now), as a scanner
-        of dicts ``{sid, db, op, key, value, xt, ts}``; it resumes after reconnecting."""
+        of dicts ``{sid, db, op, key, value, xt, ts}``; it resumes after reconnecting (with
+        ``retry_policy``, default the client's), moves to the next node after
+        ``failover_after`` failed attempts in a row, and stops reading from the socket while
+        ``high_water`` logs wait for the consumer."""
         from txkv.kyoto.kt_replication import ReplicationScanner
 
-        return ReplicationScanner(self, sid, timestamp, white_sid, decode_values)
+        return ReplicationScanner(self, sid, timestamp, white_sid, decode_values,
+                                  retry_policy=retry_policy, failover_after=failover_after,
+                                  high_water=high_water)
 
     # -- mapping-style helpers ------
 
