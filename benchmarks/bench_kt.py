@@ -4,11 +4,14 @@ in one run.
 The server runs in a child process (:class:`txkv.kyoto.EmbeddedServer`: ``ktserver`` when it is
 installed, else txkv's own KT server), so neither client shares its process or GIL with it.
 
-Scenarios: sequential ``get`` and ``set`` of a ``--size``-byte value, ``get_bulk`` and
-``set_bulk`` of ``--bulk`` keys, and txkv with ``--inflight`` gets (and sets) outstanding on
-one connection.  ukt blocks, so it runs on the reactor thread itself (nothing else needs the
-reactor while it runs; the harness runs one scenario at a time).  Each txkv call runs next to
-ukt's, and the report adds each round's txkv / ukt ratio (median over the rounds).
+Scenarios: sequential ``get`` and ``set`` of a ``--size``-byte value, ``get_bulk`` and ``set_bulk``
+of ``--bulk`` keys, and txkv with ``--inflight`` gets (and sets) outstanding on one connection. The
+``floor`` scenarios (:mod:`benchmarks.floor`) send the same get and set frames, prebuilt, from a
+bare Twisted protocol: the most any reactor-based client can do on this server, against which
+txkv's sequential figures are read too (``--no-floor`` leaves them out). ukt blocks, so it runs on
+the reactor thread itself (nothing else needs the reactor while it runs; the harness runs one
+scenario at a time). Each txkv call runs next to ukt's, and the report adds each round's txkv / ukt
+ratio (median over the rounds).
 
 Run: ``python -m benchmarks.bench_kt --size 64 --bulk 1000 --inflight 64``.
 """
@@ -18,8 +21,10 @@ from __future__ import annotations
 import argparse
 from typing import Any, List, Tuple
 
+from benchmarks.floor import FixedReplyClient, connect_floor_client
 from benchmarks.harness import Bench, Scenario, run_cli
 from txkv.kyoto import KT_NONE, EmbeddedServer, KyotoTycoon
+from txkv.kyoto import kt_codec as bc
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ktserver executable to prefer (default: ktserver if on PATH, "
                              "else txkv's server)")
     parser.add_argument("--no-ukt", action="store_true", help="skip the ukt scenarios")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the bare-protocol floor scenarios")
     parser.add_argument("--timeout", type=float, default=None,
                         help="request timeout of both clients in seconds (default: none, "
                              "ukt's default)")
@@ -87,10 +94,31 @@ async def build(reactor: Any, options: argparse.Namespace) -> Bench:
             pairs.append((ours.name, theirs.name))
         scenarios += piped
         pairs += [(piped[0].name, "ukt get"), (piped[1].name, "ukt set")]
+    if not options.no_floor:
+        floor = await connect_floor_client(reactor, server.port)
+        peers.append(floor)
+        get_frame = bc.encode_get_one(0, b"key")
+        set_frame = bc.encode_set_one(0, b"key", value, bc.XT_NONE)
+        # a hit's reply is one record; a one-record set is answered with a count of 1
+        get_size = len(bc.encode_get_bulk_reply([(0, b"key", value, bc.XT_NONE)]))
+        set_size = len(bc.encode_count_reply(bc.MAGIC_SET_BULK, 1))
+        if (await floor.request(get_frame, get_size))[-len(value):] != value or \
+                await floor.request(set_frame, set_size) != bc.encode_count_reply(
+                    bc.MAGIC_SET_BULK, 1):
+            raise RuntimeError("unexpected replies to the floor client")
+        scenarios += [Scenario("floor get", lambda: floor.request(get_frame, get_size)),
+                      Scenario("floor set", lambda: floor.request(set_frame, set_size))]
+        for op in ("get", "set"):
+            if not options.no_ukt:
+                pairs.append((f"floor {op}", f"ukt {op}"))
+            pairs.append((f"txkv {op}", f"floor {op}"))
 
     async def cleanup() -> None:
         for p in peers:
-            p.close_all()
+            if isinstance(p, FixedReplyClient):
+                p.close()
+            else:
+                p.close_all()
         await client.close()
         await server.stop()
 

@@ -21,11 +21,13 @@ def test_bench_kt_json_report() -> None:
     names = {r["name"] for r in report["results"]}
     assert names == {"txkv get", "txkv set", "txkv get_bulk 50", "txkv set_bulk 50",
                      "txkv get x64 in flight", "txkv set x64 in flight", "ukt get", "ukt set",
-                     "ukt get_bulk 50", "ukt set_bulk 50"}
+                     "ukt get_bulk 50", "ukt set_bulk 50", "floor get", "floor set"}
     assert all(r["median_ops_per_second"] > 0 for r in report["results"])
     pairs = {(p["first"], p["second"]) for p in report["pairs"]}
     assert pairs == {("txkv get", "ukt get"), ("txkv set", "ukt set"),
                      ("txkv get_bulk 50", "ukt get_bulk 50"),
                      ("txkv set_bulk 50", "ukt set_bulk 50"),
-                     ("txkv get x64 in flight", "ukt get"), ("txkv set x64 in flight", "ukt set")}
+                     ("txkv get x64 in flight", "ukt get"), ("txkv set x64 in flight", "ukt set"),
+                     ("floor get", "ukt get"), ("floor set", "ukt set"),
+                     ("txkv get", "floor get"), ("txkv set", "floor set")}
     assert all(p["median_ratio"] > 0 for p in report["pairs"])
